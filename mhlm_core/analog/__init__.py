@@ -1,0 +1,1 @@
+"""aihwkit deployment: the paper rpu_config, programming, drift, repeated evaluation."""

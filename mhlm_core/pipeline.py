@@ -1,0 +1,197 @@
+"""The whole MHLM experiment: train the four strategies and the baselines, collect per-layer
+statistics, build and deploy every candidate prefix, and return plain data (numbers, lists and
+CPU state dicts) that the mapping, the reports, the CLI and the app read without retraining.
+
+`run_experiment` is cached with joblib.Memory under `cache/`, keyed on the plain configuration
+plus a fingerprint of any user data file.
+"""
+import os
+import platform
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+import torch
+
+from . import MHLMError, __version__, torch_setup  # noqa: F401
+from .analog.deploy import DRIFT_TIMES, drift_evaluate
+from .baselines import RUNNERS
+from .config import make_config
+from .data import load_dataset
+from .models.accounting import deployed_accounting, layer_table
+from .models.multitask import build_net
+from .similarity.jsd import layer_distributions, pairwise_channel_jsd, task_pairs
+from .similarity.shapley import layer_importance
+from .training.trainer import train
+
+CACHE_DIR = Path(os.environ.get("MHLM_CACHE", Path(__file__).resolve().parent.parent / "cache"))
+STRATEGIES = {"plain": (False, False), "noise": (True, False), "joint": (False, True),
+              "noise+joint": (True, True)}
+
+
+class Progress:
+    """Weighted progress over the run's units (epochs and deployed-model evaluations)."""
+
+    def __init__(self, total, callback=None):
+        self.total, self.done, self.callback, self.t0 = total, 0.0, callback, time.perf_counter()
+
+    def step(self, units, message, **info):
+        self.done = min(self.total, self.done + units)
+        if self.callback:
+            elapsed = time.perf_counter() - self.t0
+            frac = self.done / self.total
+            eta = elapsed * (1 - frac) / frac if frac > 0 else None
+            self.callback({"fraction": frac, "message": message, "elapsed": elapsed, "eta": eta, **info})
+
+
+class Context:
+    """What the method files need: data, config, trained strategies, fine-tune and deploy."""
+
+    def __init__(self, cfg, data, progress):
+        self.cfg, self.data, self.progress = cfg, data, progress
+        self.histories, self._strategies, self.timings = {}, {}, {}
+        self.n_layers = len(self.new_net().layer_names)
+
+    def new_net(self, k=0):
+        return build_net(self.cfg["backbone"], self.data.input_shape, self.data.tasks, k=k, seed=self.cfg["seed"])
+
+    def train(self, net, epochs, sigma, lam, label, record=False):
+        t0 = time.perf_counter()
+
+        def on_epoch(rec):
+            self.progress.step(1, f"training {label}: epoch {rec['epoch']}/{epochs}", loss=rec["loss"])
+
+        hist = train(net, self.data, epochs, lr=self.cfg["lr"], batch_size=self.cfg["batch_size"],
+                     sigma=sigma, lam=lam, seed=self.cfg["seed"], temperature=self.cfg["temperature"],
+                     label=label, on_epoch=on_epoch, track_jsd=record)
+        self.timings[label] = time.perf_counter() - t0
+        if record:
+            self.histories[label] = hist
+        return net
+
+    def strategy(self, name):
+        """The k = 0 task-specific copies trained with one of the four strategies (memoised)."""
+        if name not in self._strategies:
+            noise, joint = STRATEGIES[name]
+            self._strategies[name] = self.train(self.new_net(), self.cfg["epochs"],
+                                                self.cfg["sigma"] if noise else 0.0,
+                                                self.cfg["lam"] if joint else 0.0, name, record=True)
+        return self._strategies[name]
+
+    def finetune(self, net, sigma=None, label="fine-tune"):
+        epochs = self.cfg["ft_epochs"]
+        if epochs:
+            sigma = self.cfg["sigma"] if sigma is None else sigma
+            # a smaller step for fine-tuning an already trained network
+            lr = self.cfg["lr"]
+            self.cfg["lr"] = lr / 3
+            try:
+                self.train(net, epochs, sigma, 0.0, label)
+            finally:
+                self.cfg["lr"] = lr
+        return net
+
+    def deployed(self, net, analog_trunk, analog_rest):
+        """Deploy and evaluate at every drift time; plain numbers plus the weights."""
+        t0 = time.perf_counter()
+        drift = drift_evaluate(net, self.data, times=tuple(DRIFT_TIMES), repeats=self.cfg["repeats"],
+                               seed=self.cfg["seed"], analog_trunk=analog_trunk, analog_rest=analog_rest,
+                               analog=self.cfg["analog"])
+        layers, heads = self.layers
+        self.progress.step(2, f"deployed k={net.k} ({'analog' if analog_trunk or analog_rest else 'digital'})")
+        return {"k": net.k, "analog_trunk": analog_trunk, "analog_rest": analog_rest, "drift": drift,
+                "accounting": deployed_accounting(layers, heads, net.k, analog_trunk, analog_rest),
+                "state_dict": {k: v.detach().cpu().clone() for k, v in net.state_dict().items()},
+                "seconds": time.perf_counter() - t0}
+
+
+def _total_units(cfg, n_layers):
+    e, f = cfg["epochs"], cfg["ft_epochs"]
+    train_units = 4 * e + (e + f) + (2 + n_layers + 1) * f
+    return train_units + 2 * (3 + n_layers + 1) + n_layers
+
+
+def data_fingerprint(cfg):
+    """Size and mtime of a user data file, so an edited file is not served from the cache."""
+    path = cfg["dataset_options"].get("path")
+    if path and Path(path).is_file():
+        st = Path(path).stat()
+        return f"{st.st_size}-{st.st_mtime_ns}"
+    return ""
+
+
+def _experiment(cfg, fingerprint, progress=None):
+    """Uncached run (see `run_experiment`)."""
+    t_start = time.perf_counter()
+    data = load_dataset(cfg["dataset"], seed=cfg["seed"], **cfg["dataset_options"])
+    probe = build_net(cfg["backbone"], data.input_shape, data.tasks)
+    n_layers = len(probe.layer_names)
+    prog = Progress(_total_units(cfg, n_layers), progress)
+    ctx = Context(cfg, data, prog)
+    ctx.layers = layer_table(probe, data.input_shape)
+    for name in STRATEGIES:
+        ctx.strategy(name)
+
+    t0 = time.perf_counter()
+    xv, _ = data.tensors("val")
+    base = ctx.strategy("noise+joint")
+    pair_jsd = pairwise_channel_jsd(layer_distributions(base, xv, temperature=cfg["temperature"]))
+    importance, per_task_importance = layer_importance(base, xv, estimator=cfg["estimator"], seed=cfg["seed"])
+    prog.step(n_layers, "similarity and Shapley importance")
+    ctx.timings["similarity+importance"] = time.perf_counter() - t0
+
+    deployed = {}
+    for run in RUNNERS:
+        deployed.update(run(ctx))
+    for name, d in deployed.items():
+        ctx.timings[f"deploy {name}"] = d.pop("seconds")
+
+    tasks = [t.name for t in data.tasks]
+    layers, heads = ctx.layers
+    cands = [deployed[f"mhlm_k{k}"] for k in range(n_layers + 1)]
+    stats = {
+        "dataset": data.name, "backbone": cfg["backbone"], "tasks": tasks,
+        "pairs": [f"{tasks[i]}-{tasks[j]}" for i, j in task_pairs(len(tasks))],
+        "layers": layers, "heads": heads,
+        "pair_jsd": [a.tolist() for a in pair_jsd],
+        "importance": [a.tolist() for a in importance],
+        "importance_per_task": [[a.tolist() for a in row] for row in per_task_importance],
+        "perf_per_task": [[c["drift"]["1d"][t]["mean"] for t in tasks] for c in cands],
+        "accounting": [c["accounting"] for c in cands],
+        "analog": dict(cfg["analog"]),
+        "provenance": provenance(cfg),
+    }
+    ctx.timings["total"] = time.perf_counter() - t_start
+    return {"config": cfg, "tasks": tasks, "metrics": {t.name: t.metric for t in data.tasks},
+            "data": {"name": data.name, "sizes": data.sizes(), "input_shape": list(data.input_shape),
+                     **data.info},
+            "histories": ctx.histories, "stats": stats, "deployed": deployed,
+            "timings": ctx.timings, "budget": {"epochs": cfg["epochs"], "ft_epochs": cfg["ft_epochs"]}}
+
+
+def provenance(cfg):
+    import aihwkit
+    return {"mhlm_core": __version__, "torch": torch.__version__, "aihwkit": aihwkit.__version__,
+            "numpy": np.__version__, "python": platform.python_version(), "seed": cfg["seed"]}
+
+
+def memory(cache_dir=None):
+    return joblib.Memory(str(cache_dir or CACHE_DIR), verbose=0)
+
+
+def _cached(cache_dir):
+    return memory(cache_dir).cache(_experiment, ignore=["progress"])
+
+
+def is_cached(cfg, cache_dir=None):
+    cfg = make_config(**cfg)
+    return _cached(cache_dir).check_call_in_cache(cfg, data_fingerprint(cfg))
+
+
+def run_experiment(cfg=None, progress=None, cache_dir=None, use_cache=True):
+    """Run (or load from cache) one experiment. `progress(info)` gets fraction/message/ETA."""
+    cfg = make_config(**(cfg or {}))
+    if not use_cache:
+        return _experiment(cfg, data_fingerprint(cfg), progress)
+    return _cached(cache_dir)(cfg, data_fingerprint(cfg), progress=progress)

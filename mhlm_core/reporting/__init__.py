@@ -1,0 +1,1 @@
+"""Reports: the paper Table 1, drift curves, results.json."""

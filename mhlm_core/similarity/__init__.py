@@ -1,0 +1,1 @@
+"""Feature similarity (JSD) and importance (Shapley) per layer."""

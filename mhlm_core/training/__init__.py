@@ -1,0 +1,1 @@
+"""Hardware-aware training: weight noise, joint KL loss, the training loop."""
