@@ -195,3 +195,32 @@ def run_experiment(cfg=None, progress=None, cache_dir=None, use_cache=True):
     if not use_cache:
         return _experiment(cfg, data_fingerprint(cfg), progress)
     return _cached(cache_dir)(cfg, data_fingerprint(cfg), progress=progress)
+
+
+def check_mapping_matches(exp, mapping):
+    """Raise MHLMError when a (validated) mapping was made for another experiment."""
+    stats = exp["stats"]
+    for field in ("dataset", "backbone", "tasks"):
+        if mapping[field] != stats[field]:
+            raise MHLMError(f"mapping: field '{field}' is {mapping[field]!r} but the experiment has {stats[field]!r}")
+    names = [row["name"] for row in stats["layers"]]
+    if [layer["name"] for layer in mapping["layers"]] != names:
+        raise MHLMError(f"mapping: field 'layers' names {[l['name'] for l in mapping['layers']]}, "
+                        f"the experiment's backbone has {names}")
+
+
+def rebuild_deployed(exp, mapping, analog=True):
+    """The heterogeneous model a mapping describes: the experiment's fine-tuned candidate for
+    the mapping's shared prefix, its shared layers converted to aihwkit analog tiles (or the
+    digital network when `analog` is False). Call `program_analog_weights()` before use."""
+    from .analog.deploy import to_analog
+    check_mapping_matches(exp, mapping)
+    k = mapping["summary"]["shared_prefix"]
+    cfg = exp["config"]
+    data = load_dataset(cfg["dataset"], seed=cfg["seed"], **cfg["dataset_options"])
+    net = build_net(cfg["backbone"], data.input_shape, data.tasks, k=k, seed=cfg["seed"])
+    net.load_state_dict(exp["deployed"][f"mhlm_k{k}"]["state_dict"])
+    net.eval()
+    if not analog or k == 0:
+        return net
+    return to_analog(net, analog_trunk=True, analog_rest=False, analog=mapping.get("analog") or cfg["analog"])

@@ -79,7 +79,7 @@ def pareto(stats, taus, alphas, betas):
                 k = shared_prefix(sc, t)
                 seen.setdefault(k, (t, a, b))
     pts = [{"k": k, "shared_portion": stats["accounting"][k]["shared_portion"],
-            "perf": float(np.mean(stats["perf_per_task"][k])), "tau": t, "alpha": a, "beta": b}
+            "perf": float(np.mean(stats["perf_per_task"][k])), "tau": float(t), "alpha": float(a), "beta": float(b)}
            for k, (t, a, b) in sorted(seen.items())]
     for p in pts:
         p["pareto"] = not any(q["shared_portion"] >= p["shared_portion"] and q["perf"] >= p["perf"]
