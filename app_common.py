@@ -1,0 +1,103 @@
+"""Helpers shared by the Streamlit pages: page setup, loading the current experiment, the
+mapping thresholds and small formatting functions. Nothing here computes science; it only
+calls `mhlm_core` and keeps Streamlit state."""
+import json
+
+import numpy as np
+import streamlit as st
+
+from mhlm_core import MHLMError
+from mhlm_core.config import DEFAULT_THRESHOLDS
+from mhlm_core.mapping.mhlm_mapping import layer_scores
+
+BETA_MAX = 2.0
+NO_EXPERIMENT = "Run an experiment on the Experiment page first."
+# the paper's drift times, for log-time axes
+TIME_TICKS = {"1 s": 1.0, "1 h": 3600.0, "1 d": 86400.0, "1 w": 604800.0, "1 mo": 2592000.0,
+              "1 y": 31536000.0}
+PLACEMENT_COLORS = {"shared (analog)": "#e4572e", "task-specific (digital)": "#4c78a8"}
+
+
+def setup_page(title, icon="🧠"):
+    """Wide layout and a consistent title."""
+    st.set_page_config(page_title=f"MHLM Studio · {title}", page_icon=icon, layout="wide")
+    st.title(f"{icon} {title}")
+
+
+def config_key(cfg):
+    """A canonical JSON string of a configuration (cache key)."""
+    return json.dumps(cfg, sort_keys=True, default=str)
+
+
+@st.cache_resource(show_spinner="Loading the experiment…", max_entries=4)
+def _load(key):
+    from mhlm_core.pipeline import run_experiment
+    return run_experiment(json.loads(key))
+
+
+def get_experiment():
+    """The experiment of st.session_state["cfg"] (loaded from the core's cache), or None after
+    telling the user what to do. Never raises for user-facing problems."""
+    cfg = st.session_state.get("cfg")
+    if not cfg:
+        st.info(NO_EXPERIMENT, icon="👈")
+        return None
+    try:
+        return _load(config_key(cfg))
+    except MHLMError as err:
+        st.error(str(err))
+        return None
+
+
+def tau_range(stats):
+    """(max, step) of the tau slider: 1.2 x the largest layer score over alpha in {0, 1} at the
+    largest beta, with a round step of about 1/400 of the range."""
+    top = max(float(np.max(layer_scores(stats, a, BETA_MAX)["score"])) for a in (0.0, 1.0))
+    top = max(1.2 * top, 1e-3)
+    step = 10.0 ** np.floor(np.log10(top / 400))
+    return float(np.ceil(top / step) * step), float(step)
+
+
+def snap(value, lo, hi, step):
+    """`value` clipped to [lo, hi] and rounded to the slider's step."""
+    value = min(max(float(value), lo), hi)
+    return round(round((value - lo) / step) * step + lo, 10)
+
+
+def thresholds(exp):
+    """(tau, alpha, beta) chosen on the Mapping page for this experiment, else the defaults."""
+    saved = st.session_state.get("thresholds")
+    if saved and saved.get("cfg") == config_key(st.session_state.get("cfg")):
+        return saved["tau"], saved["alpha"], saved["beta"]
+    tau_max, step = tau_range(exp["stats"])
+    d = DEFAULT_THRESHOLDS
+    return snap(d["tau"], 0.0, tau_max, step), float(d["alpha"]), float(min(d["beta"], BETA_MAX))
+
+
+def save_thresholds(tau, alpha, beta):
+    st.session_state["thresholds"] = {"cfg": config_key(st.session_state.get("cfg")),
+                                      "tau": float(tau), "alpha": float(alpha), "beta": float(beta)}
+
+
+def metric_scale(exp):
+    """(factor, unit) to show task metrics: accuracies in %, anything else as is."""
+    if all(m == "accuracy" for m in exp["metrics"].values()):
+        return 100.0, "%"
+    return 1.0, ""
+
+
+def fmt_params(n):
+    """Parameter counts in k / M."""
+    n = float(n)
+    if n >= 1e6:
+        return f"{n / 1e6:.2f} M"
+    if n >= 1e3:
+        return f"{n / 1e3:.1f} k"
+    return f"{n:.0f}"
+
+
+def log_time_axis(title="time after programming"):
+    """An altair log-x axis labelled 1 s … 1 y."""
+    import altair as alt
+    expr = " : ".join(f"datum.value == {v:g} ? '{k}'" for k, v in TIME_TICKS.items()) + " : ''"
+    return alt.Axis(values=list(TIME_TICKS.values()), labelExpr=expr, title=title, grid=True)

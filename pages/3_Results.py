@@ -1,0 +1,83 @@
+"""Results page (paper Table 1 and drift figure): every method after 1 day of PCM drift, the
+per-task bars with error bars, and the average metric over time after programming."""
+import json
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_common import get_experiment, log_time_axis, metric_scale, setup_page, thresholds
+from mhlm_core.mapping.mhlm_mapping import choose
+from mhlm_core.reporting.results import drift_curves, results_document, table
+
+setup_page("Results", "📊")
+exp = get_experiment()
+if exp is None:
+    st.stop()
+
+tau, alpha, beta = thresholds(exp)
+k = choose(exp["stats"], tau, alpha, beta)["k"]
+cfg, tasks = exp["config"], exp["tasks"]
+scale, unit = metric_scale(exp)
+u = f" ({unit})" if unit else ""
+source = "set on the Mapping page" if "thresholds" in st.session_state else "defaults"
+st.markdown(f"MHLM uses the shared prefix **k\\* = {k}** of {len(exp['stats']['layers'])} layers "
+            f"(τ = {tau:.4f}, α = {alpha:.2f}, β = {beta:.2f}, {source}). Training budget: every model "
+            f"gets **{cfg['epochs']} training + {cfg['ft_epochs']} fine-tuning epochs**; analog results are "
+            f"mean ± std over **{cfg['repeats']}** programming/drift repeats of the simulated PCM tiles.")
+
+rows = table(exp, tau, alpha, beta)
+show = []
+for r in rows:
+    row = {"method": r["method"]}
+    for t in tasks:
+        row[f"{t}{u}"] = f"{scale * r[f'{t} mean']:.2f} ± {scale * r[f'{t} std']:.2f}"
+    row.update({f"avg{u}": scale * r["avg"], "shared %": r["shared %"], "analog params (M)": r["analog params (M)"],
+                "digital params (M)": r["digital params (M)"], "analog MAC %": r["analog MAC %"],
+                "param reduction": r["param reduction"]})
+    show.append(row)
+st.subheader(f"Table 1 — test {'accuracy' if unit == '%' else 'metric'} after 1 day of drift")
+st.dataframe(pd.DataFrame(show), hide_index=True, width="stretch", column_config={
+    f"avg{u}": st.column_config.NumberColumn(format="%.2f"),
+    "shared %": st.column_config.NumberColumn(format="%.1f"),
+    "analog params (M)": st.column_config.NumberColumn(format="%.4f"),
+    "digital params (M)": st.column_config.NumberColumn(format="%.4f"),
+    "analog MAC %": st.column_config.NumberColumn(format="%.1f"),
+    "param reduction": st.column_config.NumberColumn(format="%.2f×")})
+st.caption("Param reduction: parameters of T independent task-specific models divided by the deployed "
+           "model's parameters. Analog MAC %: share of multiply-accumulates executed on PCM tiles.")
+
+methods = [r["method"] for r in rows]
+color = alt.Color("method:N", sort=methods, scale=alt.Scale(scheme="set2"), title="method")
+y_bar = f"1-day test {unit or 'metric'}"
+bars = pd.DataFrame([{"method": r["method"], "task": t, "mean": scale * r[f"{t} mean"],
+                      "lo": scale * (r[f"{t} mean"] - r[f"{t} std"]), "hi": scale * (r[f"{t} mean"] + r[f"{t} std"]),
+                      "std": scale * r[f"{t} std"]} for r in rows for t in tasks])
+enc = {"x": alt.X("task:N", sort=tasks, title=None), "xOffset": alt.XOffset("method:N", sort=methods)}
+bar_chart = (alt.Chart(bars).mark_bar().encode(
+    **enc, y=alt.Y("mean:Q", title=y_bar), color=color,
+    tooltip=["method", "task", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("std:Q", format=".2f")])
+    + alt.Chart(bars).mark_errorbar(ticks=True, color="black").encode(
+        **enc, y=alt.Y("lo:Q", title=y_bar), y2="hi:Q"))
+
+drift = pd.DataFrame(drift_curves(exp, tau, alpha, beta))
+drift["avg"], drift["std"] = scale * drift["avg"], scale * drift["std"]
+drift["lo"], drift["hi"] = drift["avg"] - drift["std"], drift["avg"] + drift["std"]
+x = alt.X("seconds:Q", scale=alt.Scale(type="log"), axis=log_time_axis())
+base = alt.Chart(drift).encode(x=x, color=color)
+y_drift = f"average test {unit or 'metric'} over tasks"
+drift_chart = (base.mark_area(opacity=0.18).encode(y=alt.Y("lo:Q", title=y_drift, scale=alt.Scale(zero=False)), y2="hi:Q")
+               + base.mark_line(point=True).encode(
+                   y=alt.Y("avg:Q", title=y_drift, scale=alt.Scale(zero=False)),
+                   tooltip=["method", "time", alt.Tooltip("avg:Q", format=".2f"), alt.Tooltip("std:Q", format=".2f")]))
+
+c1, c2 = st.columns(2, gap="large")
+c1.altair_chart(bar_chart.properties(title="Per-task 1-day performance (mean ± std over repeats)", height=340))
+c2.altair_chart(drift_chart.properties(title="Average performance vs time after programming (band: ± std)",
+                                       height=340))
+st.caption("Digital methods do not drift; analog layers lose accuracy as PCM conductances drift "
+           "(global drift compensation applied).")
+
+st.download_button("⬇ Download results.json", json.dumps(results_document(exp, tau, alpha, beta), indent=2,
+                                                         default=float),
+                   file_name="results.json", mime="application/json", key="download_results", on_click="ignore")

@@ -1,0 +1,131 @@
+"""Streamlit AppTest checks of every page, with and without a (tiny) experiment."""
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("MHLM_THREADS", "1")  # before torch loads: no thread oversubscription on a shared box
+
+import numpy as np
+import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+import mhlm_core.pipeline as pipeline
+from mhlm_core.mapping.mhlm_mapping import choose
+from mhlm_core.mapping.schema import build_mapping, dumps, validate_mapping
+
+PAGES = ["app.py", "pages/1_Training.py", "pages/2_Mapping.py", "pages/3_Results.py"]
+TINY = {"backbone": "mlp", "epochs": 2, "ft_epochs": 1, "repeats": 2, "estimator": "permutation"}
+TIMEOUT = 60
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A tiny experiment run once through the core into a private cache directory."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(pipeline, "CACHE_DIR", tmp_path_factory.mktemp("mhlm_cache"))
+    cfg = pipeline.make_config(**TINY)
+    exp = pipeline.run_experiment(cfg)
+    assert pipeline.is_cached(cfg)
+    yield cfg, exp
+    mp.undo()
+
+
+def page(path, cfg=None):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if cfg is not None:
+        at.session_state["cfg"] = cfg
+    at.run()
+    if path != "app.py":
+        at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown_prefix(at):
+    return next(m.value for m in at.metric if m.label == "Shared prefix k*")
+
+
+class RecordingStorage(MemoryMediaFileStorage):
+    """AppTest's in-memory media store, remembered so a test can read a download's bytes."""
+    last = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        RecordingStorage.last = self
+
+
+@pytest.fixture(autouse=True)
+def _record_media(monkeypatch):
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
+
+
+def download_text(at, key="download"):
+    """The data behind the download button `key` of the last run."""
+    btn = next(b for b in at.download_button if b.key == key)
+    return RecordingStorage.last.get_file(btn.proto.url.rsplit("/", 1)[-1]).content.decode()
+
+
+def strip_created(text):
+    doc = json.loads(text)
+    doc["provenance"].pop("created", None)
+    return doc
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_without_experiment(path):
+    at = page(path)
+    if path != "app.py":
+        assert any("Run an experiment on the Experiment page first" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_with_experiment(tiny, path):
+    cfg, exp = tiny
+    at = page(path, cfg)
+    assert not at.error, [e.value for e in at.error]
+    if path == "app.py":
+        assert any("Backbone" == m.label and m.value == "mlp" for m in at.metric)
+
+
+def test_mapping_slider_follows_core(tiny):
+    cfg, exp = tiny
+    stats = exp["stats"]
+    at = page("pages/2_Mapping.py", cfg)
+    alpha, beta = at.slider(key="alpha").value, at.slider(key="beta").value
+    tau0 = at.slider(key="tau").value
+    assert shown_prefix(at) == f"{choose(stats, tau0, alpha, beta)['k']} / {len(stats['layers'])}"
+
+    # a tau just above the second layer score shares at least two layers (scores rise with depth)
+    score = choose(stats, 0.0, alpha, beta)["score"]
+    step = at.slider(key="tau").proto.step
+    candidates = [round(np.ceil(s / step) * step, 10) for s in score]
+    tau1 = next(t for t in candidates if choose(stats, t, alpha, beta)["k"] != choose(stats, tau0, alpha, beta)["k"])
+    at.slider(key="tau").set_value(tau1).run()
+    assert not at.exception
+    want = choose(stats, tau1, alpha, beta)
+    assert shown_prefix(at) == f"{want['k']} / {len(stats['layers'])}"
+    portion = build_mapping(stats, tau1, alpha, beta)["summary"]["shared_portion"]
+    assert next(m.value for m in at.metric if m.label == "Shared portion") == f"{100 * portion:.1f} %"
+
+    got = download_text(at)
+    validate_mapping(json.loads(got))
+    assert strip_created(got) == strip_created(dumps(build_mapping(stats, tau1, alpha, beta)))
+
+    # the Results page uses the thresholds chosen on the Mapping page
+    at.switch_page("pages/3_Results.py").run()
+    assert not at.exception
+    assert any(f"k\\* = {want['k']}" in md.value for md in at.markdown)
+
+
+def test_bad_csv_shows_error(tmp_path):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.radio(key="dataset").set_value("csv").run()
+    at.text_input(key="csv_path").input(str(tmp_path / "missing.csv"))
+    at.text_input(key="csv_targets").input("a,b")
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert any("file not found" in e.value for e in at.error)
+    assert "cfg" not in at.session_state
