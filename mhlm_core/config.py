@@ -3,7 +3,11 @@ Training settings key the cache; the mapping thresholds (tau, alpha, beta) never
 import copy
 
 from . import MHLMError
-from .analog.rpu_config import DEFAULT_ANALOG
+
+# The paper's analog configuration (Supplementary F); see analog/rpu_config.py.
+DEFAULT_ANALOG = {"tile": "cpp", "g_max": 25.0, "tile_size": 512, "modifier_std": 0.07,
+                  "out_noise": 0.05, "out_res_bits": 8, "drift_compensation": "global",
+                  "prog_noise_scale": 1.0, "read_noise_scale": 1.0, "drift_scale": 1.0}
 
 DEFAULTS = {
     "dataset": "digits",

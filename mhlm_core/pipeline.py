@@ -5,7 +5,9 @@ CPU state dicts) that the mapping, the reports, the CLI and the app read without
 `run_experiment` is cached with joblib.Memory under `cache/`, keyed on the plain configuration
 plus a fingerprint of any user data file.
 """
+import json
 import os
+import pickle
 import platform
 import time
 from pathlib import Path
@@ -25,7 +27,12 @@ from .similarity.jsd import layer_distributions, pairwise_channel_jsd, task_pair
 from .similarity.shapley import layer_importance
 from .training.trainer import train
 
-CACHE_DIR = Path(os.environ.get("MHLM_CACHE", Path(__file__).resolve().parent.parent / "cache"))
+DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "cache"
+
+
+def cache_location():
+    """$MHLM_CACHE if set (read at call time), else `cache/` at the project root."""
+    return Path(os.environ.get("MHLM_CACHE") or DEFAULT_CACHE)
 STRATEGIES = {"plain": (False, False), "noise": (True, False), "joint": (False, True),
               "noise+joint": (True, True)}
 
@@ -177,7 +184,7 @@ def provenance(cfg):
 
 
 def memory(cache_dir=None):
-    return joblib.Memory(str(cache_dir or CACHE_DIR), verbose=0)
+    return joblib.Memory(str(cache_dir or cache_location()), verbose=0)
 
 
 def _cached(cache_dir):
@@ -224,3 +231,40 @@ def rebuild_deployed(exp, mapping, analog=True):
     if not analog or k == 0:
         return net
     return to_analog(net, analog_trunk=True, analog_rest=False, analog=mapping.get("analog") or cfg["analog"])
+
+
+def save_run(exp, out):
+    """A run directory: plain JSON statistics and config, plus the candidates' weights as plain
+    tensors (torch.save of a dict of tensors; read back with weights_only=True)."""
+    out = Path(out)
+    (out / "stats.json").write_text(json.dumps(exp["stats"], indent=1))
+    (out / "config.json").write_text(json.dumps(exp["config"], indent=2))
+    weights = {name: d["state_dict"] for name, d in exp["deployed"].items() if name.startswith("mhlm_k")}
+    torch.save(weights, out / "weights.pt")
+
+
+def load_run(path):
+    """The experiment-like dict `rebuild_deployed` needs, from a run directory (no retraining)."""
+    path = Path(path)
+    try:
+        stats = json.loads((path / "stats.json").read_text())
+        cfg = json.loads((path / "config.json").read_text())
+        weights = torch.load(path / "weights.pt", weights_only=True, map_location="cpu")
+    except FileNotFoundError as err:
+        raise MHLMError(f"{path} is not a run directory: {Path(err.filename).name} is missing") from None
+    except (json.JSONDecodeError, RuntimeError, pickle.UnpicklingError) as err:
+        raise MHLMError(f"{path}: a run file is corrupt ({str(err).splitlines()[0]})") from None
+    return {"config": make_config(**cfg), "stats": stats, "tasks": stats["tasks"],
+            "deployed": {name: {"state_dict": sd} for name, sd in weights.items()}}
+
+
+def evaluate_mapping(exp, mapping, time="1d", repeats=3):
+    """Rebuild the mapping's model and evaluate it after `time` of drift over `repeats` draws."""
+    from .data import load_dataset as _load
+    net = rebuild_deployed(exp, mapping, analog=False)
+    cfg = exp["config"]
+    data = _load(cfg["dataset"], seed=cfg["seed"], **cfg["dataset_options"])
+    res = drift_evaluate(net, data, times=(time,), repeats=repeats, seed=cfg["seed"],
+                         analog=mapping.get("analog") or cfg["analog"])
+    return {"shared_prefix": net.k, "time": time,
+            "tasks": {t: {"mean": v["mean"], "std": v["std"]} for t, v in res[time].items()}}

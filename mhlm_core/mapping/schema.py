@@ -75,10 +75,12 @@ def validate_mapping(doc):
         raise MHLMError("mapping: field 'tasks' must list at least two task names")
     th = _need(doc, "thresholds", dict)
     num = (int, float)
+    values = [_need(th, k, num, "thresholds.") for k in ("tau", "alpha", "beta")]
     try:
-        check_thresholds(*(_need(th, k, num, "thresholds.") for k in ("tau", "alpha", "beta")))
+        check_thresholds(*values)
     except MHLMError as err:
-        raise MHLMError(f"mapping: field 'thresholds': {err}") from None
+        name = next(k for k in ("tau", "alpha", "beta") if f"threshold {k}" in str(err))
+        raise MHLMError(f"mapping: field 'thresholds.{name}': {err}") from None
     layers = _need(doc, "layers", list)
     if not layers:
         raise MHLMError("mapping: field 'layers' is empty")

@@ -1,0 +1,167 @@
+"""Command line: `python -m mhlm_core run|map|validate|deploy` (see --help of each).
+
+`map` and `validate` import no torch, so they answer in a fraction of a second.
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import MHLMError
+from .config import DEFAULT_THRESHOLDS, DEFAULTS, PRESETS
+
+RUN_FILES = ("stats.json", "mapping.json", "results.json", "config.json", "weights.pt")
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="python -m mhlm_core", description=(
+        "MHLM: train multi-task networks with hardware-aware training, map the shared prefix onto "
+        "analog (PCM) tiles and the rest onto digital units, and evaluate 1-day accuracy with aihwkit."))
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="train all methods, map, deploy, evaluate; write DIR/*.json",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    r.add_argument("--dataset", default=DEFAULTS["dataset"], choices=["digits", "csv"],
+                   help="built-in rotated UCI digits, or your own CSV")
+    r.add_argument("--csv", help="CSV path (with --dataset csv)")
+    r.add_argument("--targets", help="comma-separated target columns of the CSV, one task each")
+    r.add_argument("--backbone", default=DEFAULTS["backbone"], choices=["mlp", "cnn-small"])
+    r.add_argument("--preset", choices=sorted(PRESETS), default="default",
+                   help="quick: a few epochs and repeats, for a first look")
+    r.add_argument("--epochs", type=int, help=f"training epochs per strategy [{DEFAULTS['epochs']}]")
+    r.add_argument("--ft-epochs", type=int, help=f"fine-tuning epochs per deployed model [{DEFAULTS['ft_epochs']}]")
+    r.add_argument("--sigma", type=float, help=f"weight noise, relative to max|W| [{DEFAULTS['sigma']}]")
+    r.add_argument("--lam", type=float, help=f"joint KL loss weight lambda [{DEFAULTS['lam']}]")
+    r.add_argument("--lr", type=float, help=f"learning rate [{DEFAULTS['lr']}]")
+    r.add_argument("--seed", type=int, help=f"seed of data rotations, init and noise [{DEFAULTS['seed']}]")
+    r.add_argument("--repeats", type=int, help=f"programming/drift repeats [{DEFAULTS['repeats']}]")
+    r.add_argument("--estimator", choices=["shap", "permutation"], help="Shapley estimator [shap]")
+    r.add_argument("--tile", choices=["cpp", "torch"], help="aihwkit tile: C++ or torch [cpp]")
+    _thresholds(r)
+    r.add_argument("--out", required=True, help="output directory")
+    r.add_argument("--no-cache", action="store_true", help="ignore and do not write cache/")
+
+    m = sub.add_parser("map", help="recompute the mapping of a finished run from its stored statistics",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    m.add_argument("dir", help="a directory written by `run`")
+    _thresholds(m)
+    m.add_argument("--out", help="mapping file to write (default: print to stdout)")
+
+    v = sub.add_parser("validate", help="check a mapping.json (exit 0 when valid)")
+    v.add_argument("file")
+
+    d = sub.add_parser("deploy", help="rebuild the heterogeneous model of a mapping and evaluate it")
+    d.add_argument("dir", help="a directory written by `run`")
+    d.add_argument("--mapping", help="mapping file (default: DIR/mapping.json)")
+    d.add_argument("--time", default="1d", choices=["1s", "1h", "1d", "1w", "1mo", "1y"])
+    d.add_argument("--repeats", type=int, default=3)
+    return p
+
+
+def _thresholds(p):
+    p.add_argument("--tau", type=float, default=DEFAULT_THRESHOLDS["tau"], help="score threshold tau >= 0")
+    p.add_argument("--alpha", type=float, default=DEFAULT_THRESHOLDS["alpha"], help="importance weight in [0, 1]")
+    p.add_argument("--beta", type=float, default=DEFAULT_THRESHOLDS["beta"], help="1-day performance weight >= 0")
+
+
+def _write_json(path, doc):
+    """Write atomically so an interrupted run never leaves a half-written file."""
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2))
+    tmp.replace(path)
+
+
+def cmd_run(a):
+    from tqdm import tqdm
+
+    from .mapping.mhlm_mapping import check_thresholds
+    from .mapping.schema import build_mapping
+    from .pipeline import run_experiment, save_run
+    from .reporting.results import results_document
+
+    check_thresholds(a.tau, a.alpha, a.beta)
+    cfg = dict(PRESETS[a.preset])
+    for key, val in (("epochs", a.epochs), ("ft_epochs", a.ft_epochs), ("sigma", a.sigma), ("lam", a.lam),
+                     ("lr", a.lr), ("seed", a.seed), ("repeats", a.repeats), ("estimator", a.estimator)):
+        if val is not None:
+            cfg[key] = val
+    cfg.update(dataset=a.dataset, backbone=a.backbone)
+    if a.tile:
+        cfg["analog"] = {"tile": a.tile}
+    if a.dataset == "csv":
+        cfg["dataset_options"] = {"path": a.csv, "targets": a.targets}
+    bar = tqdm(total=1000, unit="", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}", file=sys.stderr)
+
+    def progress(info):
+        bar.n = int(1000 * info["fraction"])
+        bar.set_postfix_str(info["message"] + (f" loss={info['loss']:.3f}" if "loss" in info else ""))
+
+    t0 = time.perf_counter()
+    try:
+        exp = run_experiment(cfg, progress=progress, use_cache=not a.no_cache)
+    finally:
+        bar.close()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_run(exp, out)
+    mapping = build_mapping(exp["stats"], a.tau, a.alpha, a.beta)
+    _write_json(out / "mapping.json", mapping)
+    _write_json(out / "results.json", results_document(exp, a.tau, a.alpha, a.beta))
+    s = mapping["summary"]
+    print(f"done in {time.perf_counter() - t0:.1f} s: shared prefix k*={s['shared_prefix']} "
+          f"({100 * s['shared_portion']:.1f}% of parameters shared, {s['analog_mac_pct']:.1f}% analog MACs), "
+          f"predicted 1-day avg {s['predicted_1day_perf']:.3f}; wrote {out}/mapping.json and results.json")
+
+
+def cmd_map(a):
+    from .mapping.schema import build_mapping, dumps
+    path = Path(a.dir) / "stats.json"
+    if not path.is_file():
+        raise MHLMError(f"no stats.json in {a.dir}: is it a directory written by `run`?")
+    try:
+        stats = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise MHLMError(f"{path} is not valid JSON ({err})") from None
+    doc = build_mapping(stats, a.tau, a.alpha, a.beta)
+    if a.out:
+        _write_json(a.out, doc)
+        s = doc["summary"]
+        print(f"k*={s['shared_prefix']} shared={100 * s['shared_portion']:.1f}% "
+              f"predicted 1-day avg={s['predicted_1day_perf']:.3f} -> {a.out}")
+    else:
+        print(dumps(doc))
+
+
+def cmd_validate(a):
+    from .mapping.schema import load_mapping
+    doc = load_mapping(a.file)
+    s = doc["summary"]
+    print(f"valid: {doc['backbone']} on {doc['dataset']}, {len(doc['layers'])} layers, "
+          f"shared prefix {s['shared_prefix']}")
+
+
+def cmd_deploy(a):
+    from .mapping.schema import load_mapping
+    from .pipeline import evaluate_mapping, load_run
+    exp = load_run(a.dir)
+    mapping = load_mapping(a.mapping or Path(a.dir) / "mapping.json")
+    res = evaluate_mapping(exp, mapping, time=a.time, repeats=a.repeats)
+    print(json.dumps(res, indent=2))
+
+
+def main(argv=None):
+    a = _parser().parse_args(argv)
+    try:
+        {"run": cmd_run, "map": cmd_map, "validate": cmd_validate, "deploy": cmd_deploy}[a.command](a)
+    except MHLMError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1 if a.command == "validate" else 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written for the unfinished run", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
