@@ -10,7 +10,7 @@ from mhlm_core.config import DEFAULTS, PRESETS, make_config
 from mhlm_core.data import DATASETS
 from mhlm_core.models import BACKBONES
 
-setup_page("Experiment", "🧪")
+setup_page("Experiment")
 st.markdown(
     "**MHLM** (*Multi-Task Neural Network Mapping onto Analog-Digital Heterogeneous Accelerators*) "
     "trains one copy of a backbone per task with weight-noise (hardware-aware) training and a joint "
@@ -80,9 +80,9 @@ with c3:
     st.radio("Analog tile (aihwkit)", ["cpp", "torch"], key="tile", horizontal=True)
 
 b1, b2, _ = st.columns([1, 1, 4])
-b1.button("⚡ Quick preset", key="quick", on_click=apply_quick_preset, width="stretch",
+b1.button("Quick preset", icon=":material/bolt:", key="quick", on_click=apply_quick_preset, width="stretch",
           help=f"{PRESETS['quick']} — about 20 s on a laptop")
-run = b2.button("▶ Run", key="run", type="primary", width="stretch")
+run = b2.button("Run", icon=":material/play_arrow:", key="run", type="primary", width="stretch")
 
 if run:
     try:
@@ -116,7 +116,7 @@ if st.session_state.get("cfg"):
         last = st.session_state.get("last_run") or {}
         if last.get("cfg") == config_key(st.session_state["cfg"]):
             how = "loaded from cache" if last["cached"] else "trained and deployed"
-            st.success(f"{how} in {last['seconds']:.1f} s", icon="✅")
+            st.success(f"{how} in {last['seconds']:.1f} s", icon=":material/check_circle:")
         cfg, sizes, tim = exp["config"], exp["data"]["sizes"], exp["timings"]
         m = st.columns(5)
         m[0].metric("Dataset", exp["data"]["name"])
@@ -130,4 +130,4 @@ if st.session_state.get("cfg"):
         with st.expander("Timings (s)"):
             st.dataframe([{"step": k, "seconds": round(v, 3)} for k, v in tim.items()],
                          hide_index=True, width="stretch")
-        st.page_link("pages/2_Mapping.py", label="Choose the mapping →", icon="🗺️")
+        st.page_link("pages/2_Mapping.py", label="Choose the mapping →", icon=":material/account_tree:")

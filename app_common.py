@@ -18,10 +18,28 @@ TIME_TICKS = {"1 s": 1.0, "1 h": 3600.0, "1 d": 86400.0, "1 w": 604800.0, "1 mo"
 PLACEMENT_COLORS = {"shared (analog)": "#e4572e", "task-specific (digital)": "#4c78a8"}
 
 
-def setup_page(title, icon="🧠"):
-    """Wide layout and a consistent title."""
+PAGES = [("app.py", "Experiment", ":material/science:"), ("pages/1_Training.py", "Training", ":material/show_chart:"),
+         ("pages/2_Mapping.py", "Mapping", ":material/account_tree:"),
+         ("pages/3_Results.py", "Results", ":material/table_chart:")]
+
+
+def setup_page(title):
+    """Wide layout, the sidebar navigation with readable page names, and the page title."""
+    icon = next(i for _, name, i in PAGES if name == title)
     st.set_page_config(page_title=f"MHLM Studio · {title}", page_icon=icon, layout="wide")
-    st.title(f"{icon} {title}")
+    with st.sidebar:
+        st.markdown("### MHLM Studio")
+        for path, name, page_icon in PAGES:
+            st.page_link(path, label=name, icon=page_icon)
+        cfg = st.session_state.get("cfg")
+        st.divider()
+        if cfg:
+            st.caption(f"**Current experiment**  \n{cfg['dataset']} · {cfg['backbone']} · "
+                       f"{cfg['epochs']}+{cfg['ft_epochs']} epochs · σ={cfg['sigma']} · λ={cfg['lam']} · "
+                       f"{cfg['repeats']} repeats · seed {cfg['seed']}")
+        else:
+            st.caption("No experiment yet.")
+    st.title(title)
 
 
 def config_key(cfg):
@@ -40,7 +58,7 @@ def get_experiment():
     telling the user what to do. Never raises for user-facing problems."""
     cfg = st.session_state.get("cfg")
     if not cfg:
-        st.info(NO_EXPERIMENT, icon="👈")
+        st.info(NO_EXPERIMENT, icon=":material/arrow_back:")
         return None
     try:
         return _load(config_key(cfg))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_common import get_experiment, metric_scale, setup_page
 
-setup_page("Training", "📉")
+setup_page("Training")
 exp = get_experiment()
 if exp is None:
     st.stop()
@@ -26,7 +26,7 @@ for s in strategies:
 df = pd.DataFrame(rows)
 per_epoch = df.drop_duplicates(["strategy", "epoch"])
 color = alt.Color("strategy:N", sort=[LABELS[s] for s in ORDER], title="strategy",
-                  scale=alt.Scale(scheme="tableau10"))
+                  scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom"))
 cfg = exp["config"]
 st.caption(f"{len(exp['tasks'])} task-specific copies of the **{cfg['backbone']}** backbone trained for "
            f"{cfg['epochs']} epochs with each strategy · σ = {cfg['sigma']} (weight noise), "
@@ -44,7 +44,7 @@ def lines(data, y, title, y_title):
 c1, c2 = st.columns(2)
 c1.altair_chart(lines(per_epoch, "loss", "Training loss per epoch", "loss (task CE + λ·KL)"))
 c2.altair_chart(lines(per_epoch, "mean JSD", "Mean inter-task JSD per epoch",
-                      "JSD (bits, mean over layers and task pairs)"))
+                      "JSD (bits, mean over layers & pairs)"))
 
 st.subheader(f"Validation {'accuracy' if unit == '%' else 'metric'} per task")
 val_chart = (alt.Chart(df).mark_line(point=True)

@@ -13,7 +13,7 @@ from mhlm_core import MHLMError
 from mhlm_core.mapping.mhlm_mapping import choose, pair_layer_jsd, pareto
 from mhlm_core.mapping.schema import build_mapping, dumps, validate_mapping
 
-setup_page("Mapping", "🗺️")
+setup_page("Mapping")
 exp = get_experiment()
 if exp is None:
     st.stop()
@@ -78,7 +78,7 @@ def mapping_panel():
     m[3].metric("Digital params", fmt_params(summ["digital_params"]))
     m[4].metric("Analog MACs", f"{summ['analog_mac_pct']:.1f} %")
     m[5].metric("Param reduction", f"{summ['param_reduction']:.2f}×", help="task-specific total / deployed total")
-    m[6].metric("Predicted 1-day avg", f"{scale * summ['predicted_1day_perf']:.1f} {unit}".strip(),
+    m[6].metric("1-day avg (pred.)", f"{scale * summ['predicted_1day_perf']:.1f} {unit}".strip(),
                 help=", ".join(f"{t}: {scale * v:.1f}" for t, v in summ["predicted_1day_per_task"].items()))
 
     st.html(network_html(k, exp["tasks"]))
@@ -142,7 +142,7 @@ def mapping_panel():
                      hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.4f")
                                     for c in ("score", "JSD(α=0)", "JSD(α=1)", "R")})
-        st.download_button("⬇ Download mapping.json", dumps(doc), file_name="mapping.json",
+        st.download_button("Download mapping.json", icon=":material/download:", data= dumps(doc), file_name="mapping.json",
                            mime="application/json", key="download", type="primary", on_click="ignore")
 
 

@@ -10,7 +10,7 @@ from app_common import get_experiment, log_time_axis, metric_scale, setup_page, 
 from mhlm_core.mapping.mhlm_mapping import choose
 from mhlm_core.reporting.results import drift_curves, results_document, table
 
-setup_page("Results", "📊")
+setup_page("Results")
 exp = get_experiment()
 if exp is None:
     st.stop()
@@ -78,6 +78,6 @@ c2.altair_chart(drift_chart.properties(title="Average performance vs time after 
 st.caption("Digital methods do not drift; analog layers lose accuracy as PCM conductances drift "
            "(global drift compensation applied).")
 
-st.download_button("⬇ Download results.json", json.dumps(results_document(exp, tau, alpha, beta), indent=2,
+st.download_button("Download results.json", icon=":material/download:", data= json.dumps(results_document(exp, tau, alpha, beta), indent=2,
                                                          default=float),
                    file_name="results.json", mime="application/json", key="download_results", on_click="ignore")
