@@ -63,13 +63,13 @@ class Context:
     def new_net(self, k=0):
         return build_net(self.cfg["backbone"], self.data.input_shape, self.data.tasks, k=k, seed=self.cfg["seed"])
 
-    def train(self, net, epochs, sigma, lam, label, record=False):
+    def train(self, net, epochs, sigma, lam, label, record=False, lr=None):
         t0 = time.perf_counter()
 
         def on_epoch(rec):
             self.progress.step(1, f"training {label}: epoch {rec['epoch']}/{epochs}", loss=rec["loss"])
 
-        hist = train(net, self.data, epochs, lr=self.cfg["lr"], batch_size=self.cfg["batch_size"],
+        hist = train(net, self.data, epochs, lr=lr or self.cfg["lr"], batch_size=self.cfg["batch_size"],
                      sigma=sigma, lam=lam, seed=self.cfg["seed"], temperature=self.cfg["temperature"],
                      label=label, on_epoch=on_epoch, track_jsd=record)
         self.timings[label] = time.perf_counter() - t0
@@ -87,16 +87,10 @@ class Context:
         return self._strategies[name]
 
     def finetune(self, net, sigma=None, label="fine-tune"):
-        epochs = self.cfg["ft_epochs"]
-        if epochs:
+        """Spec section 6: fine-tune a deployed model (noise on) at a third of the training lr."""
+        if self.cfg["ft_epochs"]:
             sigma = self.cfg["sigma"] if sigma is None else sigma
-            # a smaller step for fine-tuning an already trained network
-            lr = self.cfg["lr"]
-            self.cfg["lr"] = lr / 3
-            try:
-                self.train(net, epochs, sigma, 0.0, label)
-            finally:
-                self.cfg["lr"] = lr
+            self.train(net, self.cfg["ft_epochs"], sigma, 0.0, label, lr=self.cfg["lr"] / 3)
         return net
 
     def deployed(self, net, analog_trunk, analog_rest):
