@@ -1,10 +1,11 @@
 """Dataset registry: name -> loader(**options) returning `MultiTaskData`."""
-from . import csv_tabular, digits
+from . import csv_tabular, digits, shapes
 from .base import MultiTaskData, TaskSpec
 
 DATASETS = {
     "digits": digits.load,
     "csv": csv_tabular.load,
+    "shapes": shapes.load,
 }
 
 

@@ -7,11 +7,16 @@ import torch
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One task: a name, its number of classes and its metric (higher is better)."""
+    """One task: a name, its number of classes, its metric (higher is better) and its kind.
+
+    `kind` is "classification" (labels (N,)), "segmentation" (labels (N, H, W), 0 = background)
+    or "detection" (a list of (n_i, 5) float32 arrays [x1, y1, x2, y2, category]).
+    """
 
     name: str
     n_classes: int
     metric: str = "accuracy"
+    kind: str = "classification"
 
 
 @dataclass
