@@ -1,11 +1,12 @@
 """Dataset registry: name -> loader(**options) returning `MultiTaskData`."""
-from . import csv_tabular, digits, shapes
+from . import csv_tabular, digits, shapes, signs
 from .base import MultiTaskData, TaskSpec
 
 DATASETS = {
     "digits": digits.load,
     "csv": csv_tabular.load,
     "shapes": shapes.load,
+    "signs": signs.load,
 }
 
 
