@@ -57,7 +57,8 @@ c1, c2, c3 = st.columns(3, gap="large")
 with c1:
     st.subheader("Data and model")
     st.radio("Dataset", list(DATASETS), key="dataset", horizontal=True,
-             help="digits: sklearn 8×8 digits with three tasks; csv: your own table, one task per target column")
+             help="digits: sklearn 8×8 digits, three classification tasks; csv: your own table, one task "
+                  "per target column; other entries come from the mhlm_core dataset registry")
     if st.session_state["dataset"] == "csv":
         st.text_input("CSV path", key="csv_path", placeholder="/path/to/data.csv")
         st.text_input("Target columns (comma separated, one task each)", key="csv_targets",

@@ -114,8 +114,16 @@ def fmt_params(n):
     return f"{n:.0f}"
 
 
+def plot(where, chart):
+    """Draw an altair chart at its container's width. "fit-x" sizing that includes the padding
+    keeps the plot at the chart's own height (the default collapses it when the legend sits below)."""
+    import altair as alt
+    where.altair_chart(chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
+
+
 def log_time_axis(title="time after programming"):
     """An altair log-x axis labelled 1 s … 1 y."""
     import altair as alt
     expr = " : ".join(f"datum.value == {v:g} ? '{k}'" for k, v in TIME_TICKS.items()) + " : ''"
-    return alt.Axis(values=list(TIME_TICKS.values()), labelExpr=expr, title=title, grid=True)
+    return alt.Axis(values=list(TIME_TICKS.values()), labelExpr=expr, title=title, grid=True,
+                    labelOverlap=False, labelFlush=False)

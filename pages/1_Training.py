@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_common import get_experiment, metric_scale, setup_page
+from app_common import get_experiment, metric_scale, plot, setup_page
 
 setup_page("Training")
 exp = get_experiment()
@@ -42,8 +42,8 @@ def lines(data, y, title, y_title):
 
 
 c1, c2 = st.columns(2)
-c1.altair_chart(lines(per_epoch, "loss", "Training loss per epoch", "loss (task CE + λ·KL)"))
-c2.altair_chart(lines(per_epoch, "mean JSD", "Mean inter-task JSD per epoch",
+plot(c1, lines(per_epoch, "loss", "Training loss per epoch", "loss (task CE + λ·KL)"))
+plot(c2, lines(per_epoch, "mean JSD", "Mean inter-task JSD per epoch",
                       "JSD (bits, mean over layers & pairs)"))
 
 st.subheader(f"Validation {'accuracy' if unit == '%' else 'metric'} per task")
@@ -59,8 +59,8 @@ last = [{"strategy": LABELS.get(s, s), "layer": name, "JSD": v}
         for s in strategies
         for name, v in zip([r["name"] for r in exp["stats"]["layers"]], exp["histories"][s][-1]["jsd_layers"])]
 st.subheader("Per-layer inter-task JSD after training")
-st.altair_chart(alt.Chart(pd.DataFrame(last)).mark_bar()
-                .encode(x=alt.X("layer:N", sort=None, title="layer (input → output)"),
+plot(st, alt.Chart(pd.DataFrame(last)).mark_bar()
+                .encode(x=alt.X("layer:N", sort=None, title="layer (input → output)", axis=alt.Axis(labelAngle=0)),
                         xOffset=alt.XOffset("strategy:N", sort=[LABELS[s] for s in ORDER]),
                         y=alt.Y("JSD:Q", title="JSD (bits)"), color=color,
                         tooltip=["strategy", "layer", alt.Tooltip("JSD:Q", format=".4f")])

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_common import (BETA_MAX, PLACEMENT_COLORS, fmt_params, get_experiment, metric_scale,
+from app_common import (BETA_MAX, PLACEMENT_COLORS, fmt_params, get_experiment, metric_scale, plot,
                         save_thresholds, setup_page, snap, tau_range, thresholds)
 from mhlm_core import MHLMError
 from mhlm_core.mapping.mhlm_mapping import choose, pair_layer_jsd, pareto
@@ -82,6 +82,8 @@ def mapping_panel():
                 help=", ".join(f"{t}: {scale * v:.1f}" for t, v in summ["predicted_1day_per_task"].items()))
 
     st.html(network_html(k, exp["tasks"]))
+    st.caption(f"Deployed network, input on the left: the first k* = {k} layers form one shared trunk on analog "
+               "PCM tiles; every later layer and each task head is a per-task copy on the digital processor.")
 
     placement = ["shared (analog)" if i < k else "task-specific (digital)" for i in range(len(names))]
     color = alt.Color("placement:N", scale=alt.Scale(domain=list(PLACEMENT_COLORS),
@@ -91,21 +93,21 @@ def mapping_panel():
     scores = pd.DataFrame({"layer": names, "score": dec["score"], "JSD(α)": dec["jsd"],
                            "retention R": dec["retention"], "placement": placement})
     bars = alt.Chart(scores).mark_bar().encode(
-        x=alt.X("layer:N", sort=names, title="layer (input → output)"),
+        x=alt.X("layer:N", sort=names, title="layer (input → output)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("score:Q", title="WJSD score"), color=color,
         tooltip=["layer", alt.Tooltip("score:Q", format=".4f"), alt.Tooltip("JSD(α):Q", format=".4f"),
                  alt.Tooltip("retention R:Q", format=".3f"), "placement"])
     rule = alt.Chart(pd.DataFrame({"tau": [tau]})).mark_rule(color="black", strokeDash=[6, 3], size=2).encode(
         y="tau:Q", tooltip=[alt.Tooltip("tau:Q", format=".4f", title="τ")])
     label = rule.mark_text(align="left", dx=4, dy=-7, text=f"τ = {tau:.4f}").encode(x=alt.value(0))
-    c1.altair_chart((bars + rule + label).properties(title="Weighted score per layer", height=320))
+    plot(c1, (bars + rule + label).properties(title="Weighted score per layer", height=320))
 
     pj = pair_layer_jsd(stats, alpha)
     heat = pd.DataFrame([{"layer": n, "task pair": p, "JSD": float(pj[i, j])}
                          for i, n in enumerate(names) for j, p in enumerate(stats["pairs"])])
-    base = alt.Chart(heat).encode(x=alt.X("layer:N", sort=names, title="layer (input → output)"),
+    base = alt.Chart(heat).encode(x=alt.X("layer:N", sort=names, title="layer (input → output)", axis=alt.Axis(labelAngle=0)),
                                   y=alt.Y("task pair:N", title=None))
-    c2.altair_chart((base.mark_rect().encode(
+    plot(c2, (base.mark_rect().encode(
         color=alt.Color("JSD:Q", scale=alt.Scale(scheme="viridis"), title="JSD (bits)"),
         tooltip=["layer", "task pair", alt.Tooltip("JSD:Q", format=".4f")])
         + base.mark_text(fontSize=12).encode(
@@ -132,7 +134,7 @@ def mapping_panel():
     mark = alt.Chart(cur).mark_point(shape="diamond", size=400, filled=False, strokeWidth=3, color="black").encode(
         **enc, tooltip=["k", alt.Tooltip("1-day avg:Q", format=".2f")])
     c3, c4 = st.columns([3, 2], gap="large")
-    c3.altair_chart((front + dots + text + mark).properties(
+    plot(c3, (front + dots + text + mark).properties(
         title="Pareto front over a (τ, α, β) grid — ◇ current choice", height=320))
     with c4:
         st.markdown("**Per-layer decision**")

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_common import get_experiment, log_time_axis, metric_scale, setup_page, thresholds
+from app_common import get_experiment, log_time_axis, metric_scale, plot, setup_page, thresholds
 from mhlm_core.mapping.mhlm_mapping import choose
 from mhlm_core.reporting.results import drift_curves, results_document, table
 
@@ -48,12 +48,13 @@ st.caption("Param reduction: parameters of T independent task-specific models di
            "model's parameters. Analog MAC %: share of multiply-accumulates executed on PCM tiles.")
 
 methods = [r["method"] for r in rows]
-color = alt.Color("method:N", sort=methods, scale=alt.Scale(scheme="set2"), title="method")
+color = alt.Color("method:N", sort=methods, scale=alt.Scale(scheme="set2"), title=None,
+                  legend=alt.Legend(orient="bottom", columns=2))
 y_bar = f"1-day test {unit or 'metric'}"
 bars = pd.DataFrame([{"method": r["method"], "task": t, "mean": scale * r[f"{t} mean"],
                       "lo": scale * (r[f"{t} mean"] - r[f"{t} std"]), "hi": scale * (r[f"{t} mean"] + r[f"{t} std"]),
                       "std": scale * r[f"{t} std"]} for r in rows for t in tasks])
-enc = {"x": alt.X("task:N", sort=tasks, title=None), "xOffset": alt.XOffset("method:N", sort=methods)}
+enc = {"x": alt.X("task:N", sort=tasks, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=13)), "xOffset": alt.XOffset("method:N", sort=methods)}
 bar_chart = (alt.Chart(bars).mark_bar().encode(
     **enc, y=alt.Y("mean:Q", title=y_bar), color=color,
     tooltip=["method", "task", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("std:Q", format=".2f")])
@@ -66,14 +67,15 @@ drift["lo"], drift["hi"] = drift["avg"] - drift["std"], drift["avg"] + drift["st
 x = alt.X("seconds:Q", scale=alt.Scale(type="log"), axis=log_time_axis())
 base = alt.Chart(drift).encode(x=x, color=color)
 y_drift = f"average test {unit or 'metric'} over tasks"
-drift_chart = (base.mark_area(opacity=0.18).encode(y=alt.Y("lo:Q", title=y_drift, scale=alt.Scale(zero=False)), y2="hi:Q")
+drift_chart = (base.mark_area(opacity=0.15).encode(y=alt.Y("lo:Q", title=y_drift, scale=alt.Scale(zero=False)), y2="hi:Q",
+                                                   color=alt.Color("method:N", sort=methods, legend=None))
                + base.mark_line(point=True).encode(
                    y=alt.Y("avg:Q", title=y_drift, scale=alt.Scale(zero=False)),
                    tooltip=["method", "time", alt.Tooltip("avg:Q", format=".2f"), alt.Tooltip("std:Q", format=".2f")]))
 
 c1, c2 = st.columns(2, gap="large")
-c1.altair_chart(bar_chart.properties(title="Per-task 1-day performance (mean ± std over repeats)", height=340))
-c2.altair_chart(drift_chart.properties(title="Average performance vs time after programming (band: ± std)",
+plot(c1, bar_chart.properties(title="Per-task 1-day performance (mean ± std over repeats)", height=340))
+plot(c2, drift_chart.properties(title="Average performance vs time after programming (band: ± std)",
                                        height=340))
 st.caption("Digital methods do not drift; analog layers lose accuracy as PCM conductances drift "
            "(global drift compensation applied).")

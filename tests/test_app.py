@@ -25,7 +25,10 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 def tiny(tmp_path_factory):
     """A tiny experiment run once through the core into a private cache directory."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(pipeline, "CACHE_DIR", tmp_path_factory.mktemp("mhlm_cache"))
+    cache = tmp_path_factory.mktemp("mhlm_cache")
+    mp.setenv("MHLM_CACHE", str(cache))  # read at call time by the core
+    if hasattr(pipeline, "CACHE_DIR"):  # older core: read once at import
+        mp.setattr(pipeline, "CACHE_DIR", cache)
     cfg = pipeline.make_config(**TINY)
     exp = pipeline.run_experiment(cfg)
     assert pipeline.is_cached(cfg)
