@@ -1,28 +1,26 @@
-"""Task metrics (higher is better) and batched prediction."""
-import numpy as np
+"""Evaluation of a multi-task network on one split: every task scored by its kind's metric."""
 import torch
 
-
-def accuracy(logits, labels):
-    """Fraction of samples whose arg-max class equals the label."""
-    logits, labels = np.asarray(logits), np.asarray(labels)
-    if len(labels) == 0:
-        raise ValueError("accuracy of an empty set")
-    return float((logits.argmax(1) == labels).mean())
+from .tasks import kind_of
+from .tasks.classification import accuracy  # noqa: F401  (re-exported)
 
 
-METRICS = {"accuracy": accuracy}
+def net_device(net):
+    p = next(net.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
 
 
 @torch.no_grad()
-def predict(net, x, batch_size=512):
-    """List over tasks of (N, classes) numpy logits."""
+def evaluate(net, data, split, batch_size=256):
+    """{task name: metric} of `net` on `data`'s split (higher is better)."""
     net.eval()
-    outs = [net(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
-    return [torch.cat([o[t] for o in outs]).cpu().numpy() for t in range(len(outs[0]))]
-
-
-def evaluate(net, x, ys, tasks):
-    """{task name: metric} on (x, ys)."""
-    preds = predict(net, x)
-    return {t.name: METRICS[t.metric](p, y.numpy()) for t, p, y in zip(tasks, preds, ys)}
+    x = torch.from_numpy(data.x[split])
+    geo = data.geometry
+    device = net_device(net)
+    preds = [[] for _ in data.tasks]
+    for i in range(0, len(x), batch_size):
+        outs = net(x[i:i + batch_size].to(device))
+        for t, (spec, out) in enumerate(zip(data.tasks, outs)):
+            preds[t].append(kind_of(spec).postprocess(out, spec, geo))
+    return {spec.name: kind_of(spec).metric(p, data.y[split][spec.name], spec, geo)
+            for spec, p in zip(data.tasks, preds)}

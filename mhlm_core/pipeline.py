@@ -22,9 +22,10 @@ from .baselines import RUNNERS
 from .config import make_config
 from .data import load_dataset
 from .models.accounting import deployed_accounting, layer_table
-from .models.multitask import build_net
+from .models.multitask import build_net, feature_shapes
 from .similarity.jsd import layer_distributions, pairwise_channel_jsd, task_pairs
 from .similarity.shapley import layer_importance
+from .tasks import kind_of
 from .training.trainer import train
 
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "cache"
@@ -122,11 +123,19 @@ def data_fingerprint(cfg):
     return ""
 
 
+def prepare_data(cfg):
+    """The configured dataset with its targets encoded for the backbone's feature geometry,
+    and an untrained probe network (k = 0) of that backbone."""
+    data = load_dataset(cfg["dataset"], seed=cfg["seed"], **cfg["dataset_options"])
+    probe = build_net(cfg["backbone"], data.input_shape, data.tasks, seed=cfg["seed"])
+    data.encode_targets(feature_shapes([(None, m) for m in probe.branches[0]], data.input_shape)[-1])
+    return data, probe
+
+
 def _experiment(cfg, fingerprint, progress=None):
     """Uncached run (see `run_experiment`)."""
     t_start = time.perf_counter()
-    data = load_dataset(cfg["dataset"], seed=cfg["seed"], **cfg["dataset_options"])
-    probe = build_net(cfg["backbone"], data.input_shape, data.tasks)
+    data, probe = prepare_data(cfg)
     n_layers = len(probe.layer_names)
     prog = Progress(_total_units(cfg, n_layers), progress)
     ctx = Context(cfg, data, prog)
@@ -138,7 +147,9 @@ def _experiment(cfg, fingerprint, progress=None):
     xv, _ = data.tensors("val")
     base = ctx.strategy("noise+joint")
     pair_jsd = pairwise_channel_jsd(layer_distributions(base, xv, temperature=cfg["temperature"]))
-    importance, per_task_importance = layer_importance(base, xv, estimator=cfg["estimator"], seed=cfg["seed"])
+    importance, per_task_importance = layer_importance(
+        base, xv, estimator=cfg["estimator"], seed=cfg["seed"],
+        summaries=[kind_of(t).summary for t in data.tasks])
     prog.step(n_layers, "similarity and Shapley importance")
     ctx.timings["similarity+importance"] = time.perf_counter() - t0
 
@@ -218,7 +229,7 @@ def rebuild_deployed(exp, mapping, analog=True):
     check_mapping_matches(exp, mapping)
     k = mapping["summary"]["shared_prefix"]
     cfg = exp["config"]
-    data = load_dataset(cfg["dataset"], seed=cfg["seed"], **cfg["dataset_options"])
+    data, _ = prepare_data(cfg)
     net = build_net(cfg["backbone"], data.input_shape, data.tasks, k=k, seed=cfg["seed"])
     net.load_state_dict(exp["deployed"][f"mhlm_k{k}"]["state_dict"])
     net.eval()
@@ -254,10 +265,9 @@ def load_run(path):
 
 def evaluate_mapping(exp, mapping, time="1d", repeats=3):
     """Rebuild the mapping's model and evaluate it after `time` of drift over `repeats` draws."""
-    from .data import load_dataset as _load
     net = rebuild_deployed(exp, mapping, analog=False)
     cfg = exp["config"]
-    data = _load(cfg["dataset"], seed=cfg["seed"], **cfg["dataset_options"])
+    data, _ = prepare_data(cfg)
     res = drift_evaluate(net, data, times=(time,), repeats=repeats, seed=cfg["seed"],
                          analog=mapping.get("analog") or cfg["analog"])
     return {"shared_prefix": net.k, "time": time,

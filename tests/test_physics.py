@@ -42,8 +42,7 @@ def test_drift_lowers_accuracy(data, trained):
 
 
 def test_noiseless_analog_matches_digital(data, trained):
-    x, ys = data.tensors("test")
-    digital = np.mean(list(evaluate(trained[0.1], x, ys, data.tasks).values()))
+    digital = np.mean(list(evaluate(trained[0.1], data, "test").values()))
     res = drift_evaluate(trained[0.1], data, times=("1s",), repeats=2, analog_trunk=False,
                          analog_rest=True, analog=NOISELESS)
     assert abs(avg(res, "1s") - digital) < 0.01  # only 8-bit output quantisation remains

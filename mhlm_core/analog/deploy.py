@@ -36,9 +36,8 @@ def drift_evaluate(net, data, times=("1d",), repeats=10, seed=0, analog_trunk=Tr
 
     A model with nothing on analog is evaluated once, digitally (no noise, no drift).
     """
-    x, ys = data.tensors(split)
     if not has_analog(net, analog_trunk, analog_rest):
-        scores = evaluate(net, x, ys, data.tasks)
+        scores = evaluate(net, data, split)
         return {t: {k: {"mean": v, "std": 0.0, "values": [v]} for k, v in scores.items()} for t in times}
     deployed = to_analog(net, analog_trunk, analog_rest, analog)
     per = {t: {task.name: [] for task in data.tasks} for t in times}
@@ -49,7 +48,7 @@ def drift_evaluate(net, data, times=("1d",), repeats=10, seed=0, analog_trunk=Tr
             deployed.program_analog_weights()
             for t in times:
                 deployed.drift_analog_weights(DRIFT_TIMES[t])
-                for name, v in evaluate(deployed, x, ys, data.tasks).items():
+                for name, v in evaluate(deployed, data, split).items():
                     per[t][name].append(v)
     return {t: {k: {"mean": float(np.mean(v)), "std": float(np.std(v)), "values": [float(a) for a in v]}
                 for k, v in d.items()} for t, d in per.items()}

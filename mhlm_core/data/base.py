@@ -33,12 +33,31 @@ class MultiTaskData:
     x: dict
     y: dict
     info: dict = field(default_factory=dict)
+    geometry: dict = field(default_factory=dict)
+    encoded: dict = field(default_factory=dict)
 
     def tensors(self, split):
-        """(x, [y_t for t in tasks]) as torch tensors for one split."""
+        """(x, [target_t for t in tasks]) as torch tensors: the training targets, i.e. the labels,
+        or what the task kind encodes them into (see `encode_targets`)."""
         x = torch.from_numpy(self.x[split])
-        ys = [torch.from_numpy(self.y[split][t.name]) for t in self.tasks]
+        ys = [torch.as_tensor(self.encoded.get(split, {}).get(t.name, self.y[split][t.name]))
+              if t.kind != "detection" or t.name in self.encoded.get(split, {}) else None
+              for t in self.tasks]
         return x, ys
+
+    def encode_targets(self, feature_shape):
+        """Fix the geometry (input and feature shape) and encode targets that need it (detection)."""
+        from ..tasks import kind_of
+        h = feature_shape[1] if len(feature_shape) == 3 else 1
+        stride = self.input_shape[1] / h if len(self.input_shape) == 3 else 1
+        self.geometry = {"input_shape": tuple(self.input_shape), "feature_shape": tuple(feature_shape),
+                         "stride": stride}
+        self.encoded = {}
+        for split in self.x:
+            for t in self.tasks:
+                enc = kind_of(t).encode
+                if enc is not None:
+                    self.encoded.setdefault(split, {})[t.name] = enc(self.y[split][t.name], t, self.geometry)
 
     def sizes(self):
         return {s: int(len(v)) for s, v in self.x.items()}

@@ -54,16 +54,19 @@ def feature_shapes(layers, input_shape):
 
 def build_net(backbone, input_shape, tasks, k=0, seed=0):
     """A fresh network with prefix k shared; every task copy starts from the same seeded weights,
-    so channel c of layer l means the same thing in every copy (spec section 1)."""
+    so channel c of layer l means the same thing in every copy (spec section 1). Each task's
+    head comes from its kind (classification, segmentation, detection)."""
+    from ..tasks import kind_of
     bb = get_backbone(backbone)
     torch.manual_seed(seed)
     layers = bb.make_layers(input_shape)
     names = [n for n, _ in layers]
     feat = feature_shapes(layers, input_shape)[-1]
+    geo = {"input_shape": tuple(input_shape), "feature_shape": feat}
     heads = []
     for t in tasks:
         torch.manual_seed(seed + 1000 + len(heads))
-        heads.append(bb.make_head(feat, t.n_classes))
+        heads.append(kind_of(t).make_head(feat, t, geo, bb))
     mods = [m.train() for _, m in layers]
     trunk = mods[:k]
     branches = [[copy.deepcopy(m) for m in mods[k:]] for _ in tasks]

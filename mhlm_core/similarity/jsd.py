@@ -33,10 +33,12 @@ def task_pairs(n_tasks):
 def layer_distributions(net, x, batch_size=512, temperature=1.0):
     """[task][layer] -> (N, C) channel distributions of `net` on inputs x (eval mode)."""
     net.eval()
+    device = next(net.parameters()).device
     chunks = []
     for i in range(0, len(x), batch_size):
-        _, feats = net(x[i:i + batch_size], features=True)
-        chunks.append([[log_channel_distribution(a, temperature).exp().double() for a in f] for f in feats])
+        _, feats = net(x[i:i + batch_size].to(device), features=True)
+        chunks.append([[log_channel_distribution(a, temperature).exp().double().cpu() for a in f]
+                       for f in feats])
     T, L = len(chunks[0]), len(chunks[0][0])
     return [[torch.cat([c[t][l] for c in chunks]).numpy() for l in range(L)] for t in range(T)]
 

@@ -16,11 +16,23 @@ import torch
 from torch import nn
 
 
-def tail_model(net, layer, task):
-    """Module mapping layer `layer`'s output (0-based) of task `task`'s copy to its logits."""
+class _Summary(nn.Module):
+    """A task head's output reduced to (B, K) scores (see `tasks.TaskKind.summary`)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, out):
+        return self.fn(out)
+
+
+def tail_model(net, layer, task, summary=None):
+    """Module mapping layer `layer`'s output (0-based) of task `task`'s copy to (B, K) scores."""
     rest = list(net.branches[task])[layer + 1 - net.k:] if layer + 1 >= net.k else \
         list(net.trunk)[layer + 1:] + list(net.branches[task])
-    return nn.Sequential(*rest, net.heads[task]).eval()
+    mods = [*rest, net.heads[task]] + ([_Summary(summary)] if summary else [])
+    return nn.Sequential(*mods).eval()
 
 
 class _Picked(nn.Module):
@@ -59,7 +71,7 @@ def permutation_attributions(tail, background, explain, n_perm=8, seed=0):
             cur = f(h)
             phi[:, c] += ((cur - prev) / n_perm).view(-1, *([1] * (explain.dim() - 2)))
             prev = cur
-    return phi.numpy()
+    return phi.cpu().numpy()
 
 
 def channel_importance(attributions):
@@ -73,13 +85,16 @@ def channel_importance(attributions):
 @torch.no_grad()
 def _activations(net, x, task):
     net.eval()
-    return [a.detach() for a in net(x, features=True)[1][task]]
+    device = next(net.parameters()).device
+    return [a.detach() for a in net(x.to(device), features=True)[1][task]]
 
 
 def layer_importance(net, x, estimator="shap", n_background=64, n_explain=64, nsamples=64,
-                     n_perm=8, seed=0):
-    """s^l for every layer: (C,) importance averaged over tasks; also the per-task arrays."""
+                     n_perm=8, seed=0, summaries=None):
+    """s^l for every layer: (C,) importance averaged over tasks; also the per-task arrays.
+    `summaries[t]` reduces task t's head output to (B, K) scores (default: the output as is)."""
     per_task = []
+    x = x[:n_background + n_explain]
     for t in range(net.n_tasks):
         acts = _activations(net, x, t)
         rows = []
@@ -87,7 +102,7 @@ def layer_importance(net, x, estimator="shap", n_background=64, n_explain=64, ns
             bg, ex = a[:n_background], a[n_background:n_background + n_explain]
             if len(ex) == 0:
                 ex = bg
-            tail = tail_model(net, l, t)
+            tail = tail_model(net, l, t, summaries[t] if summaries else None)
             if estimator == "shap":
                 with torch.enable_grad():
                     phi = shap_attributions(tail, bg, ex, nsamples=nsamples, seed=seed + 31 * l + t)

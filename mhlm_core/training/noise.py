@@ -17,6 +17,7 @@ def weight_tensors(net):
 
 @contextmanager
 def weight_noise(net, sigma, generator=None):
+    """`generator` must live on the weights' device (None: torch's default for that device)."""
     if sigma <= 0:
         yield
         return
@@ -24,7 +25,7 @@ def weight_noise(net, sigma, generator=None):
     with torch.no_grad():
         for w in weight_tensors(net):
             saved.append(w.detach().clone())
-            noise = torch.randn(w.shape, generator=generator, device="cpu").to(w.device)
+            noise = torch.randn(w.shape, generator=generator, device=w.device)
             w.add_(noise * (sigma * w.abs().max()))
     try:
         yield
