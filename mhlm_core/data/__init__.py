@@ -1,5 +1,5 @@
 """Dataset registry: name -> loader(**options) returning `MultiTaskData`."""
-from . import csv_tabular, digits, shapes, signs
+from . import belgiumts, coco, csv_tabular, digits, shapes, signs
 from .base import MultiTaskData, TaskSpec
 
 DATASETS = {
@@ -7,6 +7,8 @@ DATASETS = {
     "csv": csv_tabular.load,
     "shapes": shapes.load,
     "signs": signs.load,
+    "coco": coco.load,
+    "belgiumts": belgiumts.load,
 }
 
 
