@@ -160,9 +160,19 @@ def generate(seed=0, n_images=2000, image_size=64):
     return x, mask, boxes, label
 
 
+def _generate_packed(seed, n_images, image_size):
+    """`generate` in a cache-friendly form: uint8 mask, boxes as one array plus counts."""
+    x, mask, boxes, label = generate(seed, n_images, image_size)
+    counts = np.asarray([len(b) for b in boxes], dtype=np.int64)
+    return x, mask.astype(np.uint8), np.concatenate(boxes), counts, label
+
+
 def load(seed=0, n_images=2000, image_size=64, **_):
     """Tasks `ss` (segmentation), `od` (detection), `ic` (classification); cached per options."""
-    x, mask, boxes, label = memory().cache(generate)(int(seed), int(n_images), int(image_size))
+    x, mask, flat, counts, label = memory().cache(_generate_packed)(
+        int(seed), int(n_images), int(image_size))
+    mask = mask.astype(np.int64)
+    boxes = np.split(flat, np.cumsum(counts)[:-1])
     idx = split_indices(len(x), seed)
     k = len(CATEGORIES)
     return MultiTaskData(
