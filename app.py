@@ -106,6 +106,7 @@ if run:
         st.session_state["cfg"] = cfg
         st.session_state["last_run"] = {"cfg": config_key(cfg), "cached": cached,
                                         "seconds": time.perf_counter() - t0}
+        st.rerun()  # redraw the sidebar and the summary with the new experiment
     except MHLMError as err:
         st.error(str(err))
 
@@ -119,11 +120,11 @@ if st.session_state.get("cfg"):
             how = "loaded from cache" if last["cached"] else "trained and deployed"
             st.success(f"{how} in {last['seconds']:.1f} s", icon=":material/check_circle:")
         cfg, sizes, tim = exp["config"], exp["data"]["sizes"], exp["timings"]
-        m = st.columns(5)
+        m = st.columns([1, 1, 1, 1.6, 1])
         m[0].metric("Dataset", exp["data"]["name"])
         m[1].metric("Backbone", cfg["backbone"])
         m[2].metric("Tasks", len(exp["tasks"]), help=", ".join(exp["tasks"]))
-        m[3].metric("Samples train / val / test", f"{sizes['train']} / {sizes['val']} / {sizes['test']}")
+        m[3].metric("Samples train / val / test", f"{sizes['train']}/{sizes['val']}/{sizes['test']}")
         m[4].metric("Compute time (first run)", f"{tim['total']:.1f} s")
         st.caption("Tasks: " + ", ".join(f"**{t}** ({exp['metrics'][t]})" for t in exp["tasks"])
                    + f" · budget {cfg['epochs']} training + {cfg['ft_epochs']} fine-tuning epochs per model"

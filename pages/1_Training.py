@@ -26,7 +26,7 @@ for s in strategies:
 df = pd.DataFrame(rows)
 per_epoch = df.drop_duplicates(["strategy", "epoch"])
 color = alt.Color("strategy:N", sort=[LABELS[s] for s in ORDER], title="strategy",
-                  scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom"))
+                  scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom", columns=2))
 cfg = exp["config"]
 st.caption(f"{len(exp['tasks'])} task-specific copies of the **{cfg['backbone']}** backbone trained for "
            f"{cfg['epochs']} epochs with each strategy · σ = {cfg['sigma']} (weight noise), "

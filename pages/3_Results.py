@@ -58,7 +58,7 @@ enc = {"x": alt.X("task:N", sort=tasks, title=None, axis=alt.Axis(labelAngle=0, 
 bar_chart = (alt.Chart(bars).mark_bar().encode(
     **enc, y=alt.Y("mean:Q", title=y_bar), color=color,
     tooltip=["method", "task", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("std:Q", format=".2f")])
-    + alt.Chart(bars).mark_errorbar(ticks=True, color="black").encode(
+    + alt.Chart(bars).mark_rule(color="black", strokeWidth=1.5).encode(
         **enc, y=alt.Y("lo:Q", title=y_bar), y2="hi:Q"))
 
 drift = pd.DataFrame(drift_curves(exp, tau, alpha, beta))
@@ -67,8 +67,11 @@ drift["lo"], drift["hi"] = drift["avg"] - drift["std"], drift["avg"] + drift["st
 x = alt.X("seconds:Q", scale=alt.Scale(type="log"), axis=log_time_axis())
 base = alt.Chart(drift).encode(x=x, color=color)
 y_drift = f"average test {unit or 'metric'} over tasks"
-drift_chart = (base.mark_area(opacity=0.15).encode(y=alt.Y("lo:Q", title=y_drift, scale=alt.Scale(zero=False)), y2="hi:Q",
-                                                   color=alt.Color("method:N", sort=methods, legend=None))
+band = alt.Chart(drift).mark_area(opacity=0.15).encode(
+    x=x, y=alt.Y("lo:Q", title=y_drift, scale=alt.Scale(zero=False)), y2="hi:Q",
+    fill=alt.Fill("method:N", sort=methods, scale=alt.Scale(scheme="set2"), title=None,
+                  legend=alt.Legend(orient="bottom", columns=2, symbolOpacity=1)))
+drift_chart = (band
                + base.mark_line(point=True).encode(
                    y=alt.Y("avg:Q", title=y_drift, scale=alt.Scale(zero=False)),
                    tooltip=["method", "time", alt.Tooltip("avg:Q", format=".2f"), alt.Tooltip("std:Q", format=".2f")]))

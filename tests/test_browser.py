@@ -131,6 +131,15 @@ def test_quick_run_map_and_download(server, tmp_path):
                 if after != before:
                     break
             assert after != before, f"shared prefix stayed {before} after moving τ"
+            # for the screenshot: from τ = 0 step up until some, not all, layers are shared
+            thumb.focus()
+            thumb.press("Home")
+            for _ in range(12):
+                page.wait_for_timeout(700)
+                if metric(page, "Shared prefix k*").split(" /")[0] not in ("0", "1"):
+                    break
+                thumb.press("PageUp")
+            after = metric(page, "Shared prefix k*")
             settle(page)
             shoot(page, shots / "mapping.png")
 
