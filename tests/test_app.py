@@ -132,3 +132,18 @@ def test_bad_csv_shows_error(tmp_path):
     assert not at.exception
     assert any("file not found" in e.value for e in at.error)
     assert "cfg" not in at.session_state
+
+
+def test_mapping_upload_validates(tiny):
+    cfg, exp = tiny
+    at = page("pages/2_Mapping.py", cfg)
+    bad = build_mapping(exp["stats"], 0.05, 0.5, 1.0)
+    bad["summary"]["shared_prefix"] = 99
+    at.file_uploader(key="upload").set_value(("bad.json", dumps(bad).encode(), "application/json")).run()
+    assert not at.exception
+    assert any("summary.shared_prefix" in e.value for e in at.error)
+    at.file_uploader(key="upload").set_value(("junk.json", b"{not json", "application/json")).run()
+    assert any("not valid JSON" in e.value for e in at.error)
+    good = dumps(build_mapping(exp["stats"], 0.05, 0.5, 1.0)).encode()
+    at.file_uploader(key="upload").set_value(("good.json", good, "application/json")).run()
+    assert not at.error and any("is a valid mapping" in s.value for s in at.success)
