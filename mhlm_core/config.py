@@ -24,6 +24,8 @@ DEFAULTS = {
     "repeats": 10,         # programming/drift repeats per deployed model
     "estimator": "shap",   # Shapley estimator: "shap" (expected gradients) or "permutation"
     "analog": dict(DEFAULT_ANALOG),
+    "backbone_weights": "",  # optional local state-dict file for torchvision backbones
+    "device": "auto",      # training device: "auto" (CUDA when present), "cpu", "cuda"
 }
 DEFAULT_THRESHOLDS = {"tau": 0.05, "alpha": 0.5, "beta": 1.0}
 PRESETS = {
@@ -52,6 +54,8 @@ def make_config(**overrides):
         raise MHLMError("config: lr and temperature must be > 0")
     if cfg["estimator"] not in ("shap", "permutation"):
         raise MHLMError(f"config: estimator must be 'shap' or 'permutation', got {cfg['estimator']!r}")
+    if cfg["device"] not in ("auto", "cpu", "cuda"):
+        raise MHLMError(f"config: device must be 'auto', 'cpu' or 'cuda', got {cfg['device']!r}")
     if cfg["analog"].get("tile") not in ("cpp", "torch"):
         raise MHLMError(f"config: analog.tile must be 'cpp' or 'torch', got {cfg['analog'].get('tile')!r}")
     return cfg

@@ -59,10 +59,12 @@ class Context:
     def __init__(self, cfg, data, progress):
         self.cfg, self.data, self.progress = cfg, data, progress
         self.histories, self._strategies, self.timings = {}, {}, {}
+        self.device = training_device(cfg["device"])
         self.n_layers = len(self.new_net().layer_names)
 
     def new_net(self, k=0):
-        return build_net(self.cfg["backbone"], self.data.input_shape, self.data.tasks, k=k, seed=self.cfg["seed"])
+        return build_net(self.cfg["backbone"], self.data.input_shape, self.data.tasks, k=k, seed=self.cfg["seed"],
+                         weights=self.cfg["backbone_weights"]).to(self.device)
 
     def train(self, net, epochs, sigma, lam, label, record=False, lr=None):
         t0 = time.perf_counter()
@@ -123,11 +125,19 @@ def data_fingerprint(cfg):
     return ""
 
 
+def training_device(name):
+    """CUDA when asked for or ("auto") when present; deployment runs where its tile runs."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise MHLMError("config: device 'cuda' was asked for but no CUDA GPU is available")
+    return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
+
+
 def prepare_data(cfg):
     """The configured dataset with its targets encoded for the backbone's feature geometry,
     and an untrained probe network (k = 0) of that backbone."""
     data = load_dataset(cfg["dataset"], seed=cfg["seed"], **cfg["dataset_options"])
-    probe = build_net(cfg["backbone"], data.input_shape, data.tasks, seed=cfg["seed"])
+    probe = build_net(cfg["backbone"], data.input_shape, data.tasks, seed=cfg["seed"],
+                      weights=cfg["backbone_weights"])
     data.encode_targets(feature_shapes([(None, m) for m in probe.branches[0]], data.input_shape)[-1])
     return data, probe
 
@@ -230,7 +240,8 @@ def rebuild_deployed(exp, mapping, analog=True):
     k = mapping["summary"]["shared_prefix"]
     cfg = exp["config"]
     data, _ = prepare_data(cfg)
-    net = build_net(cfg["backbone"], data.input_shape, data.tasks, k=k, seed=cfg["seed"])
+    net = build_net(cfg["backbone"], data.input_shape, data.tasks, k=k, seed=cfg["seed"],
+                    weights=cfg["backbone_weights"])
     net.load_state_dict(exp["deployed"][f"mhlm_k{k}"]["state_dict"])
     net.eval()
     if not analog or k == 0:

@@ -25,6 +25,8 @@ def module_stats(module, x):
             stats["weight_macs"] += out.numel() * m.in_features
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)):
             stats["other_macs"] += out.numel()
+        if hasattr(m, "digital_macs"):  # attention products: not weight-stationary
+            stats["other_macs"] += m.digital_macs(inp[0])
 
     handles = [m.register_forward_hook(hook) for m in module.modules()]
     was_training = module.training

@@ -52,14 +52,18 @@ def feature_shapes(layers, input_shape):
     return shapes
 
 
-def build_net(backbone, input_shape, tasks, k=0, seed=0):
+def build_net(backbone, input_shape, tasks, k=0, seed=0, weights=None):
     """A fresh network with prefix k shared; every task copy starts from the same seeded weights,
     so channel c of layer l means the same thing in every copy (spec section 1). Each task's
     head comes from its kind (classification, segmentation, detection)."""
     from ..tasks import kind_of
     bb = get_backbone(backbone)
     torch.manual_seed(seed)
-    layers = bb.make_layers(input_shape)
+    if weights and not bb.accepts_weights:
+        from .. import MHLMError
+        raise MHLMError(f"backbone {backbone} takes no weights file (only "
+                        "torchvision ResNets do); leave backbone_weights empty")
+    layers = bb.make_layers(input_shape, weights=weights) if weights else bb.make_layers(input_shape)
     names = [n for n, _ in layers]
     feat = feature_shapes(layers, input_shape)[-1]
     geo = {"input_shape": tuple(input_shape), "feature_shape": feat}
