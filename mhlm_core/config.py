@@ -22,6 +22,7 @@ DEFAULTS = {
     "temperature": 1.0,    # T_f of the channel softmax
     "seed": 0,
     "repeats": 10,         # programming/drift repeats per deployed model
+    "drift_times": ["1s", "1h", "1d", "1w", "1mo", "1y"],  # must include "1d" (the headline)
     "estimator": "shap",   # Shapley estimator: "shap" (expected gradients) or "permutation"
     "analog": dict(DEFAULT_ANALOG),
     "backbone_weights": "",  # optional local state-dict file for torchvision backbones
@@ -29,7 +30,8 @@ DEFAULTS = {
 }
 DEFAULT_THRESHOLDS = {"tau": 0.05, "alpha": 0.5, "beta": 1.0}
 PRESETS = {
-    "quick": {"epochs": 4, "ft_epochs": 1, "repeats": 3, "estimator": "permutation"},
+    "quick": {"epochs": 4, "ft_epochs": 1, "repeats": 3, "estimator": "permutation",
+              "drift_times": ["1s", "1d", "1y"]},
     "default": {},
 }
 TRAINING_KEYS = tuple(DEFAULTS)
@@ -54,6 +56,16 @@ def make_config(**overrides):
         raise MHLMError("config: lr and temperature must be > 0")
     if cfg["estimator"] not in ("shap", "permutation"):
         raise MHLMError(f"config: estimator must be 'shap' or 'permutation', got {cfg['estimator']!r}")
+    known = ("1s", "1h", "1d", "1w", "1mo", "1y")
+    if "1d" not in cfg["drift_times"] or any(t not in known for t in cfg["drift_times"]):
+        raise MHLMError(f"config: drift_times must be among {list(known)} and include '1d', got {cfg['drift_times']}")
+    cfg["drift_times"] = [t for t in known if t in cfg["drift_times"]]
+    from .data import DATASETS
+    from .models import BACKBONES
+    if cfg["dataset"] not in DATASETS:
+        raise MHLMError(f"unknown dataset '{cfg['dataset']}'; choose one of {sorted(DATASETS)}")
+    if cfg["backbone"] not in BACKBONES:
+        raise MHLMError(f"unknown backbone '{cfg['backbone']}'; choose one of {sorted(BACKBONES)}")
     if cfg["device"] not in ("auto", "cpu", "cuda"):
         raise MHLMError(f"config: device must be 'auto', 'cpu' or 'cuda', got {cfg['device']!r}")
     if cfg["analog"].get("tile") not in ("cpp", "torch"):

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from . import MHLMError, __version__, torch_setup  # noqa: F401
-from .analog.deploy import DRIFT_TIMES, drift_evaluate
+from .analog.deploy import drift_evaluate
 from .baselines import RUNNERS
 from .config import make_config
 from .data import load_dataset
@@ -99,7 +99,7 @@ class Context:
     def deployed(self, net, analog_trunk, analog_rest):
         """Deploy and evaluate at every drift time; plain numbers plus the weights."""
         t0 = time.perf_counter()
-        drift = drift_evaluate(net, self.data, times=tuple(DRIFT_TIMES), repeats=self.cfg["repeats"],
+        drift = drift_evaluate(net, self.data, times=tuple(self.cfg["drift_times"]), repeats=self.cfg["repeats"],
                                seed=self.cfg["seed"], analog_trunk=analog_trunk, analog_rest=analog_rest,
                                analog=self.cfg["analog"])
         layers, heads = self.layers

@@ -36,6 +36,8 @@ def drift_curves(exp, tau, alpha, beta):
     out = []
     for key, run in method_runs(exp, tau, alpha, beta).items():
         for t, sec in DRIFT_TIMES.items():
+            if t not in run["drift"]:
+                continue
             per_rep = np.mean([run["drift"][t][task]["values"] for task in exp["tasks"]], axis=0)
             out.append({"method": METHODS[key].label, "time": t, "seconds": sec,
                         "avg": float(per_rep.mean()), "std": float(per_rep.std())})
