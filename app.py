@@ -19,19 +19,45 @@ st.markdown(
     "sharing on simulated PCM tiles (aihwkit), and then shares the longest agreeing prefix of "
     "layers k\\*: shared layers run on **analog** in-memory tiles, task-specific layers and heads "
     "stay **digital**. Configure and run an experiment here, then explore it on the "
-    "*Training*, *Mapping* and *Results* pages."
+    "*Training*, *Mapping*, *Results* and *Gallery* pages."
 )
 
-# widget key -> (config key, default); the widgets start from the last run's config
+DATASET_INFO = {
+    "digits": "sklearn 8×8 digits, three classification tasks (digit, rotation, loops)",
+    "csv": "your own table: one classification task per target column",
+    "shapes": "generated scenes of coloured shapes: segmentation (ss), detection (od), classification (ic)",
+    "signs": "generated road-sign crops: sign segmentation (ss) and sign class (sc)",
+    "coco": "COCO instances from a local folder: ss, od, ic",
+    "belgiumts": "BelgiumTS traffic signs from a local folder: ss and sc",
+}
+# per-dataset options: widget key -> (option name, default, required); None default: optional, empty
+DATASET_OPTIONS = {
+    "csv": {"csv_path": ("path", "", True), "csv_targets": ("targets", "", True)},
+    "shapes": {"shapes_n_images": ("n_images", 2000, False), "shapes_image_size": ("image_size", 64, False)},
+    "signs": {"signs_n_images": ("n_images", 2000, False), "signs_image_size": ("image_size", 48, False)},
+    "coco": {"coco_path": ("path", "", True), "coco_categories": ("categories", "", False),
+             "coco_image_size": ("image_size", 64, False), "coco_max_images": ("max_images", None, False)},
+    "belgiumts": {"belgiumts_path": ("path", "", True), "belgiumts_image_size": ("image_size", 48, False)},
+}
+SLOW_BACKBONES = ("resnet50", "vit-tiny")
+
+# the widgets start from the last run's config
 saved = st.session_state.get("cfg") or DEFAULTS
 opts = saved.get("dataset_options") or {}
 FIELDS = {
-    "dataset": saved["dataset"], "csv_path": opts.get("path", ""), "csv_targets": opts.get("targets", ""),
-    "backbone": saved["backbone"], "sigma": float(saved["sigma"]), "lam": float(saved["lam"]),
-    "epochs": int(saved["epochs"]), "ft_epochs": int(saved["ft_epochs"]), "seed": int(saved["seed"]),
-    "repeats": int(saved["repeats"]), "estimator": saved["estimator"],
+    "dataset": saved["dataset"], "backbone": saved["backbone"], "sigma": float(saved["sigma"]),
+    "lam": float(saved["lam"]), "epochs": int(saved["epochs"]), "ft_epochs": int(saved["ft_epochs"]),
+    "seed": int(saved["seed"]), "repeats": int(saved["repeats"]), "estimator": saved["estimator"],
     "tile": saved.get("analog", DEFAULTS["analog"])["tile"],
+    "backbone_weights": saved.get("backbone_weights", ""),
+    "drift_times": list(saved.get("drift_times", DEFAULTS["drift_times"])),
 }
+for ds, widgets in DATASET_OPTIONS.items():
+    for key, (name, default, _) in widgets.items():
+        val = opts.get(name, default) if ds == saved["dataset"] else default
+        if isinstance(val, (list, tuple)):
+            val = ",".join(map(str, val))
+        FIELDS[key] = val
 for key, val in FIELDS.items():
     st.session_state.setdefault(key, val)
 
@@ -42,13 +68,30 @@ def apply_quick_preset():
         st.session_state[key] = val
 
 
+def dataset_options(s):
+    """cfg["dataset_options"] of the chosen dataset: only required options and changed ones, so a
+    default configuration (and its cache key) stays the same."""
+    out = {}
+    for key, (name, default, required) in DATASET_OPTIONS.get(s["dataset"], {}).items():
+        val = s[key]
+        if isinstance(val, str):
+            val = val.strip()
+        if isinstance(val, float) and val.is_integer():
+            val = int(val)
+        if required or (val not in (None, "") and val != default):
+            out[name] = val
+    return out
+
+
 def current_overrides():
     """The plain configuration the widgets describe."""
     s = st.session_state
     cfg = {key: s[key] for key in ("dataset", "backbone", "sigma", "lam", "epochs", "ft_epochs",
-                                   "seed", "repeats", "estimator")}
-    cfg["dataset_options"] = ({"path": s["csv_path"].strip(), "targets": s["csv_targets"].strip()}
-                              if s["dataset"] == "csv" else {})
+                                   "seed", "repeats", "estimator", "drift_times")}
+    cfg["dataset_options"] = dataset_options(s)
+    weights = s["backbone_weights"].strip() if BACKBONES[s["backbone"]].accepts_weights else ""
+    if weights:
+        cfg["backbone_weights"] = weights
     cfg["analog"] = {"tile": s["tile"]}
     return cfg
 
@@ -56,15 +99,37 @@ def current_overrides():
 c1, c2, c3 = st.columns(3, gap="large")
 with c1:
     st.subheader("Data and model")
-    st.radio("Dataset", list(DATASETS), key="dataset", horizontal=True,
-             help="digits: sklearn 8×8 digits, three classification tasks; csv: your own table, one task "
-                  "per target column; other entries come from the mhlm_core dataset registry")
-    if st.session_state["dataset"] == "csv":
+    st.radio("Dataset", list(DATASETS), key="dataset", captions=[DATASET_INFO.get(d, "") for d in DATASETS],
+             help="every dataset is a set of tasks on the same inputs; coco and belgiumts read a local folder")
+    ds = st.session_state["dataset"]
+    if ds == "csv":
         st.text_input("CSV path", key="csv_path", placeholder="/path/to/data.csv")
         st.text_input("Target columns (comma separated, one task each)", key="csv_targets",
                       placeholder="col1,col2")
+    elif ds in ("shapes", "signs"):
+        a, b = st.columns(2)
+        a.number_input("Images", 60, 100000, step=100, key=f"{ds}_n_images", help="generated, split 60/20/20")
+        b.number_input("Image size (px)", 16, 256, step=8, key=f"{ds}_image_size")
+    elif ds == "coco":
+        st.text_input("COCO root folder", key="coco_path", placeholder="/data/coco",
+                      help="a folder with annotations/instances_*.json and the images")
+        st.text_input("Categories (comma separated names, optional)", key="coco_categories",
+                      placeholder="person,car,dog — empty: all")
+        a, b = st.columns(2)
+        a.number_input("Image size (px)", 16, 256, step=8, key="coco_image_size")
+        b.number_input("Max images (optional)", 1, 1000000, step=100, key="coco_max_images", placeholder="all")
+    elif ds == "belgiumts":
+        st.text_input("BelgiumTS folder", key="belgiumts_path", placeholder="/data/BelgiumTS")
+        st.number_input("Image size (px)", 16, 256, step=8, key="belgiumts_image_size")
     st.radio("Backbone", list(BACKBONES), key="backbone", horizontal=True,
              captions=[b.description for b in BACKBONES.values()])
+    if BACKBONES[st.session_state["backbone"]].accepts_weights:
+        st.text_input("Local weights file (optional)", key="backbone_weights",
+                      placeholder="/path/to/resnet.pth — empty: random init",
+                      help="a torchvision state-dict file on this machine; nothing is downloaded")
+    if st.session_state["backbone"] in SLOW_BACKBONES:
+        st.caption(f":material/warning: **{st.session_state['backbone']}** is slow on a CPU "
+                   "(minutes per epoch); prefer a GPU or cnn-small for a first look.")
 with c2:
     st.subheader("Training")
     st.slider("Weight noise σ (relative to max |W|)", 0.0, 0.3, step=0.01, key="sigma")
@@ -79,6 +144,8 @@ with c3:
              help="shap: expected gradients; permutation: sampled channel permutations (faster)")
     st.number_input("Programming / drift repeats", 1, 1000, step=1, key="repeats")
     st.radio("Analog tile (aihwkit)", ["cpp", "torch"], key="tile", horizontal=True)
+    st.multiselect("Drift times evaluated", DEFAULTS["drift_times"], key="drift_times",
+                   help="time after programming the PCM tiles; 1d (the headline) is always included")
 
 b1, b2, _ = st.columns([1, 1, 4])
 b1.button("Quick preset", icon=":material/bolt:", key="quick", on_click=apply_quick_preset, width="stretch",
@@ -87,7 +154,10 @@ run = b2.button("Run", icon=":material/play_arrow:", key="run", type="primary", 
 
 if run:
     try:
-        cfg = make_config(**current_overrides())
+        over = current_overrides()
+        if "1d" not in over["drift_times"]:
+            over["drift_times"] = over["drift_times"] + ["1d"]
+        cfg = make_config(**over)
         from mhlm_core.pipeline import is_cached, run_experiment
         cached = is_cached(cfg)
         bar = st.progress(0.0, text="starting…")

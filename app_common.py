@@ -20,7 +20,10 @@ PLACEMENT_COLORS = {"shared (analog)": "#e4572e", "task-specific (digital)": "#4
 
 PAGES = [("app.py", "Experiment", ":material/science:"), ("pages/1_Training.py", "Training", ":material/show_chart:"),
          ("pages/2_Mapping.py", "Mapping", ":material/account_tree:"),
-         ("pages/3_Results.py", "Results", ":material/table_chart:")]
+         ("pages/3_Results.py", "Results", ":material/table_chart:"),
+         ("pages/4_Gallery.py", "Gallery", ":material/photo_library:")]
+# how the core's metric names read in tables and axes
+METRIC_LABELS = {"accuracy": "accuracy", "miou": "mIoU", "map": "mAP"}
 
 
 def setup_page(title):
@@ -104,6 +107,11 @@ def metric_scale(exp):
     return 1.0, ""
 
 
+def metric_label(name):
+    """A core metric name ("accuracy", "miou", "map") as shown to the user."""
+    return METRIC_LABELS.get(name, name)
+
+
 def fmt_params(n):
     """Parameter counts in k / M."""
     n = float(n)
@@ -121,9 +129,18 @@ def plot(where, chart):
     where.altair_chart(chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
 
 
-def log_time_axis(title="time after programming"):
-    """An altair log-x axis labelled 1 s … 1 y."""
+def log_time_axis(title="time after programming", seconds=None):
+    """An altair log-x axis labelled 1 s … 1 y; with `seconds`, ticks only at those times."""
     import altair as alt
-    expr = " : ".join(f"datum.value == {v:g} ? '{k}'" for k, v in TIME_TICKS.items()) + " : ''"
-    return alt.Axis(values=list(TIME_TICKS.values()), labelExpr=expr, title=title, grid=True,
+    ticks = {k: v for k, v in TIME_TICKS.items() if seconds is None or any(abs(v - s) < 1e-6 * v for s in seconds)}
+    expr = " : ".join(f"datum.value == {v:g} ? '{k}'" for k, v in ticks.items()) + " : ''"
+    return alt.Axis(values=list(ticks.values()), labelExpr=expr, title=title, grid=True,
                     labelOverlap=False, labelFlush=False)
+
+
+def log_time_scale(seconds):
+    """A log-x scale whose domain spans `seconds` with some room (also for a single time)."""
+    import altair as alt
+    lo, hi = min(seconds), max(seconds)
+    pad = 3.0 if hi / lo > 100 else 10.0
+    return alt.Scale(type="log", domain=[lo / pad, hi * pad], nice=False)

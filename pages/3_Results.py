@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_common import get_experiment, log_time_axis, metric_scale, plot, setup_page, thresholds
+from app_common import (get_experiment, log_time_axis, log_time_scale, metric_label, metric_scale, plot, setup_page,
+                        thresholds)
 from mhlm_core.mapping.mhlm_mapping import choose
 from mhlm_core.reporting.results import drift_curves, results_document, table
 
@@ -27,34 +28,39 @@ st.markdown(f"MHLM uses the shared prefix **k\\* = {k}** of {len(exp['stats']['l
             f"mean ± std over **{cfg['repeats']}** programming/drift repeats of the simulated PCM tiles.")
 
 rows = table(exp, tau, alpha, beta)
+# one column per task, labelled with its metric: "ss mIoU", "od mAP", "ic accuracy"
+task_col = {t: f"{t} {metric_label(exp['metrics'][t])}{u}" for t in tasks}
+digits = 2 if unit == "%" else 3
 show = []
 for r in rows:
     row = {"method": r["method"]}
     for t in tasks:
-        row[f"{t}{u}"] = f"{scale * r[f'{t} mean']:.2f} ± {scale * r[f'{t} std']:.2f}"
+        row[task_col[t]] = f"{scale * r[f'{t} mean']:.{digits}f} ± {scale * r[f'{t} std']:.{digits}f}"
     row.update({f"avg{u}": scale * r["avg"], "shared %": r["shared %"], "analog params (M)": r["analog params (M)"],
                 "digital params (M)": r["digital params (M)"], "analog MAC %": r["analog MAC %"],
                 "param reduction": r["param reduction"]})
     show.append(row)
 st.subheader(f"Table 1 — test {'accuracy' if unit == '%' else 'metric'} after 1 day of drift")
 st.dataframe(pd.DataFrame(show), hide_index=True, width="stretch", column_config={
-    f"avg{u}": st.column_config.NumberColumn(format="%.2f"),
+    f"avg{u}": st.column_config.NumberColumn(format=f"%.{digits}f"),
     "shared %": st.column_config.NumberColumn(format="%.1f"),
     "analog params (M)": st.column_config.NumberColumn(format="%.4f"),
     "digital params (M)": st.column_config.NumberColumn(format="%.4f"),
     "analog MAC %": st.column_config.NumberColumn(format="%.1f"),
     "param reduction": st.column_config.NumberColumn(format="%.2f×")})
-st.caption("Param reduction: parameters of T independent task-specific models divided by the deployed "
+st.caption(("Task metrics: " + ", ".join(f"**{t}** {metric_label(exp['metrics'][t])}" for t in tasks)
+            + " (higher is better); avg: their mean. ") * (unit != "%") + "Param reduction: parameters of T independent task-specific models divided by the deployed "
            "model's parameters. Analog MAC %: share of multiply-accumulates executed on PCM tiles.")
 
 methods = [r["method"] for r in rows]
 color = alt.Color("method:N", sort=methods, scale=alt.Scale(scheme="set2"), title=None,
                   legend=alt.Legend(orient="bottom", columns=2))
 y_bar = f"1-day test {unit or 'metric'}"
-bars = pd.DataFrame([{"method": r["method"], "task": t, "mean": scale * r[f"{t} mean"],
+bars = pd.DataFrame([{"method": r["method"], "task": t if unit == "%" else f"{t} ({metric_label(exp['metrics'][t])})", "mean": scale * r[f"{t} mean"],
                       "lo": scale * (r[f"{t} mean"] - r[f"{t} std"]), "hi": scale * (r[f"{t} mean"] + r[f"{t} std"]),
                       "std": scale * r[f"{t} std"]} for r in rows for t in tasks])
-enc = {"x": alt.X("task:N", sort=tasks, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=13)), "xOffset": alt.XOffset("method:N", sort=methods)}
+task_names = list(dict.fromkeys(bars["task"]))
+enc = {"x": alt.X("task:N", sort=task_names, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=13)), "xOffset": alt.XOffset("method:N", sort=methods)}
 bar_chart = (alt.Chart(bars).mark_bar().encode(
     **enc, y=alt.Y("mean:Q", title=y_bar), color=color,
     tooltip=["method", "task", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("std:Q", format=".2f")])
@@ -64,7 +70,8 @@ bar_chart = (alt.Chart(bars).mark_bar().encode(
 drift = pd.DataFrame(drift_curves(exp, tau, alpha, beta))
 drift["avg"], drift["std"] = scale * drift["avg"], scale * drift["std"]
 drift["lo"], drift["hi"] = drift["avg"] - drift["std"], drift["avg"] + drift["std"]
-x = alt.X("seconds:Q", scale=alt.Scale(type="log"), axis=log_time_axis())
+times = sorted(set(drift["seconds"]))  # only the drift times this experiment evaluated
+x = alt.X("seconds:Q", scale=log_time_scale(times), axis=log_time_axis(seconds=times))
 base = alt.Chart(drift).encode(x=x, color=color)
 y_drift = f"average test {unit or 'metric'} over tasks"
 band = alt.Chart(drift).mark_area(opacity=0.15).encode(
