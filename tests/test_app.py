@@ -15,25 +15,43 @@ import mhlm_core.pipeline as pipeline
 from mhlm_core.mapping.mhlm_mapping import choose
 from mhlm_core.mapping.schema import build_mapping, dumps, validate_mapping
 
-PAGES = ["app.py", "pages/1_Training.py", "pages/2_Mapping.py", "pages/3_Results.py"]
+PAGES = ["app.py", "pages/1_Training.py", "pages/2_Mapping.py", "pages/3_Results.py", "pages/4_Gallery.py"]
 TINY = {"backbone": "mlp", "epochs": 2, "ft_epochs": 1, "repeats": 2, "estimator": "permutation"}
+TINY_IMAGES = {"dataset": "shapes", "dataset_options": {"n_images": 120}, "backbone": "cnn-small", "epochs": 1,
+               "ft_epochs": 1, "repeats": 1, "estimator": "permutation", "drift_times": ["1d"]}
 TIMEOUT = 60
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """A tiny experiment run once through the core into a private cache directory."""
+def cache(tmp_path_factory):
+    """A private cache directory for the experiments of this module."""
     mp = pytest.MonkeyPatch()
     cache = tmp_path_factory.mktemp("mhlm_cache")
     mp.setenv("MHLM_CACHE", str(cache))  # read at call time by the core
     if hasattr(pipeline, "CACHE_DIR"):  # older core: read once at import
         mp.setattr(pipeline, "CACHE_DIR", cache)
-    cfg = pipeline.make_config(**TINY)
+    yield cache
+    mp.undo()
+
+
+def _run(overrides):
+    cfg = pipeline.make_config(**overrides)
     exp = pipeline.run_experiment(cfg)
     assert pipeline.is_cached(cfg)
-    yield cfg, exp
-    mp.undo()
+    return cfg, exp
+
+
+@pytest.fixture(scope="module")
+def tiny(cache):
+    """A tiny digits experiment run once through the core."""
+    return _run(TINY)
+
+
+@pytest.fixture(scope="module")
+def tiny_images(cache):
+    """A tiny shapes experiment (segmentation, detection, classification), one drift time."""
+    return _run(TINY_IMAGES)
 
 
 def page(path, cfg=None):
@@ -91,6 +109,71 @@ def test_pages_with_experiment(tiny, path):
     assert not at.error, [e.value for e in at.error]
     if path == "app.py":
         assert any("Backbone" == m.label and m.value == "mlp" for m in at.metric)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_with_image_experiment(tiny_images, path):
+    cfg, exp = tiny_images
+    at = page(path, cfg)
+    assert not at.error, [e.value for e in at.error]
+    if path == "pages/3_Results.py":
+        cols = list(at.dataframe[0].value.columns)
+        for want in ("ss mIoU", "od mAP", "ic accuracy"):
+            assert want in cols, cols
+    if path == "pages/4_Gallery.py":
+        assert len(at.image) >= 2, "no gallery images"
+        assert any("ic: " in c.caption for im in at.image for c in im.proto.imgs)
+
+
+def test_gallery_methods_and_analog(tiny_images):
+    """An analog method draws a third image per row; an all-digital one says so."""
+    cfg, exp = tiny_images
+    at = page("pages/4_Gallery.py", cfg)
+    at.number_input(key="gallery_n").set_value(2).run()
+    at.selectbox(key="gallery_method").set_value("ts_digital").run()
+    assert not at.exception
+    assert len(at.image) == 4 and any("nothing to drift" in i.value for i in at.info)
+    at.selectbox(key="gallery_method").set_value("hard_sharing").run()
+    assert not at.exception and len(at.image) == 6
+    at.slider(key="gallery_score").set_value(0.0).run()
+    assert not at.exception and len(at.image) == 6
+
+
+def test_image_dataset_options_reach_config(monkeypatch):
+    """Only changed or required dataset options enter the configuration (default cache keys stay)."""
+    from mhlm_core import MHLMError
+    seen = []
+
+    def fake_run(cfg, progress=None):
+        seen.append(cfg)
+        raise MHLMError("stopped by the test")
+
+    monkeypatch.setattr(pipeline, "run_experiment", fake_run)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.button(key="run").click().run()
+    assert seen[-1] == pipeline.make_config()  # untouched widgets: exactly the defaults
+    at.radio(key="dataset").set_value("shapes").run()
+    at.button(key="run").click().run()
+    assert seen[-1]["dataset"] == "shapes" and seen[-1]["dataset_options"] == {}
+    at.number_input(key="shapes_n_images").set_value(300).run()
+    at.radio(key="backbone").set_value("resnet18").run()
+    at.text_input(key="backbone_weights").input("/nowhere/r18.pth")
+    at.button(key="run").click().run()
+    assert not at.exception and any("stopped by the test" in e.value for e in at.error)
+    assert seen[-1]["dataset_options"] == {"n_images": 300}
+    assert seen[-1]["backbone_weights"] == "/nowhere/r18.pth"
+    at.radio(key="backbone").set_value("vit-tiny").run()
+    assert any("slow on a CPU" in c.value for c in at.caption)
+
+
+def test_bad_coco_path_shows_error(tmp_path):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.radio(key="dataset").set_value("coco").run()
+    at.text_input(key="coco_path").input(str(tmp_path / "no_coco"))
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert any("COCO" in e.value and "not found" in e.value for e in at.error), [e.value for e in at.error]
+    assert "cfg" not in at.session_state
 
 
 def test_mapping_slider_follows_core(tiny):
