@@ -54,7 +54,7 @@ st.caption(("Task metrics: " + ", ".join(f"**{t}** {metric_label(exp['metrics'][
 
 methods = [r["method"] for r in rows]
 color = alt.Color("method:N", sort=methods, scale=alt.Scale(scheme="set2"), title=None,
-                  legend=alt.Legend(orient="bottom", columns=2))
+                  legend=alt.Legend(orient="bottom", columns=1))
 y_bar = f"1-day test {unit or 'metric'}"
 bars = pd.DataFrame([{"method": r["method"], "task": t if unit == "%" else f"{t} ({metric_label(exp['metrics'][t])})", "mean": scale * r[f"{t} mean"],
                       "lo": scale * (r[f"{t} mean"] - r[f"{t} std"]), "hi": scale * (r[f"{t} mean"] + r[f"{t} std"]),
@@ -77,16 +77,17 @@ y_drift = f"average test {unit or 'metric'} over tasks"
 band = alt.Chart(drift).mark_area(opacity=0.15).encode(
     x=x, y=alt.Y("lo:Q", title=y_drift, scale=alt.Scale(zero=False)), y2="hi:Q",
     fill=alt.Fill("method:N", sort=methods, scale=alt.Scale(scheme="set2"), title=None,
-                  legend=alt.Legend(orient="bottom", columns=2, symbolOpacity=1)))
+                  legend=alt.Legend(orient="bottom", columns=1, symbolOpacity=1)))
 drift_chart = (band
                + base.mark_line(point=True).encode(
                    y=alt.Y("avg:Q", title=y_drift, scale=alt.Scale(zero=False)),
                    tooltip=["method", "time", alt.Tooltip("avg:Q", format=".2f"), alt.Tooltip("std:Q", format=".2f")]))
 
 c1, c2 = st.columns(2, gap="large")
-plot(c1, bar_chart.properties(title="Per-task 1-day performance (mean ± std over repeats)", height=340))
-plot(c2, drift_chart.properties(title="Average performance vs time after programming (band: ± std)",
-                                       height=340))
+plot(c1, bar_chart.properties(title=alt.TitleParams("Performance per task, 1 day",
+                                                   subtitle="mean ± std over repeats"), height=340))
+plot(c2, drift_chart.properties(title=alt.TitleParams("Average vs time after programming",
+                                                     subtitle="band: ± std over repeats"), height=340))
 st.caption("Digital methods do not drift; analog layers lose accuracy as PCM conductances drift "
            "(global drift compensation applied).")
 

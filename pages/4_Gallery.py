@@ -58,7 +58,7 @@ def draw(image, pred, tasks, categories, min_score):
             over = np.array([(0, 0, 0)] + [colour(c - 1) for c in range(1, int(mask.max(initial=0)) + 1)],
                             dtype=np.float32)[mask]
             fg = (mask > 0)[..., None]
-            base = np.where(fg, 0.45 * base + 0.55 * over, base)
+            base = np.where(fg, 0.35 * base + 0.65 * over, base)
     img = Image.fromarray(base.clip(0, 255).astype(np.uint8)).resize((w * scale, h * scale), Image.NEAREST)
     pen = ImageDraw.Draw(img)
     f = font(12)
@@ -68,7 +68,9 @@ def draw(image, pred, tasks, categories, min_score):
         if kind == "detection":
             boxes = np.asarray(value, dtype=np.float32)
             boxes = boxes.reshape(0, 5) if boxes.size == 0 else boxes
+            best = None
             if boxes.shape[1] == 6:  # predictions: [x1, y1, x2, y2, score, cls], best first
+                best = float(boxes[:, 4].max()) if len(boxes) else None
                 boxes = boxes[boxes[:, 4] >= min_score]
             for b in boxes:
                 x1, y1, x2, y2 = (float(v) * scale for v in b[:4])
@@ -81,7 +83,8 @@ def draw(image, pred, tasks, categories, min_score):
                 pen.rectangle([tx, ty, tx + tw + 4, ty + th + 2], fill=colour(cls))
                 pen.text((tx + 2, ty), label, fill=(255, 255, 255), font=f)
             if len(boxes) == 0:
-                captions.append((name, "no boxes", False))
+                captions.append((name, f"no box ≥ {min_score:.2f}" + (f" (best {best:.2f})" if best else ""), False)
+                                if best is not None else (name, "no boxes", False))
         elif kind == "classification":
             captions.append((name, class_name(n_classes, categories, value), True))
     return img, captions
