@@ -56,9 +56,9 @@ class Progress:
 class Context:
     """What the method files need: data, config, trained strategies, fine-tune and deploy."""
 
-    def __init__(self, cfg, data, progress):
-        self.cfg, self.data, self.progress = cfg, data, progress
-        self.histories, self._strategies, self.timings = {}, {}, {}
+    def __init__(self, cfg, data, progress, workers=1):
+        self.cfg, self.data, self.progress, self.workers = cfg, data, progress, workers
+        self.histories, self._strategies, self.timings, self.jobs = {}, {}, {}, []
         self.device = training_device(cfg["device"])
         self.n_layers = len(self.new_net().layer_names)
 
@@ -97,17 +97,52 @@ class Context:
         return net
 
     def deployed(self, net, analog_trunk, analog_rest):
-        """Deploy and evaluate at every drift time; plain numbers plus the weights."""
-        t0 = time.perf_counter()
-        drift = drift_evaluate(net, self.data, times=tuple(self.cfg["drift_times"]), repeats=self.cfg["repeats"],
-                               seed=self.cfg["seed"], analog_trunk=analog_trunk, analog_rest=analog_rest,
-                               analog=self.cfg["analog"])
+        """Queue a deployment; `evaluate_deployments` fills in its drift results."""
         layers, heads = self.layers
-        self.progress.step(2, f"deployed k={net.k} ({'analog' if analog_trunk or analog_rest else 'digital'})")
-        return {"k": net.k, "analog_trunk": analog_trunk, "analog_rest": analog_rest, "drift": drift,
-                "accounting": deployed_accounting(layers, heads, net.k, analog_trunk, analog_rest),
-                "state_dict": {k: v.detach().cpu().clone() for k, v in net.state_dict().items()},
-                "seconds": time.perf_counter() - t0}
+        record = {"k": net.k, "analog_trunk": analog_trunk, "analog_rest": analog_rest,
+                  "accounting": deployed_accounting(layers, heads, net.k, analog_trunk, analog_rest),
+                  "state_dict": {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}}
+        self.jobs.append(record)
+        return record
+
+    def evaluate_deployments(self, names):
+        """Program, drift and evaluate every queued deployment, in `workers` processes (the
+        aihwkit simulation dominates and parallelises well); seeds make it order-independent."""
+        jobs = [(self.cfg, j["k"], j["state_dict"], j["analog_trunk"], j["analog_rest"]) for j in self.jobs]
+        workers = min(self.workers, len(jobs))
+        if workers > 1:
+            results = joblib.Parallel(n_jobs=workers, backend="loky", return_as="generator")(
+                joblib.delayed(_deploy_job)(*job, threads=1) for job in jobs)
+        else:
+            results = (_deploy_job(*job, data=self.data) for job in jobs)
+        for name, job, (drift, seconds) in zip(names, self.jobs, results):
+            job["drift"] = drift
+            self.timings[f"deploy {name}"] = seconds
+            self.progress.step(2, f"deployed {name} ({'analog' if job['analog_trunk'] or job['analog_rest'] else 'digital'})")
+        self.jobs = []
+
+
+_WORKER_DATA = {}
+
+
+def _deploy_job(cfg, k, state_dict, analog_trunk, analog_rest, data=None, threads=None):
+    """Rebuild one deployed model from plain weights and evaluate it at every drift time.
+    Runs in a worker process too (analog models don't pickle; state dicts do)."""
+    t0 = time.perf_counter()
+    if threads:
+        torch.set_num_threads(threads)
+    if data is None:
+        key = json.dumps(cfg, sort_keys=True)
+        if key not in _WORKER_DATA:
+            _WORKER_DATA.clear()
+            _WORKER_DATA[key] = prepare_data(cfg)[0]
+        data = _WORKER_DATA[key]
+    net = build_net(cfg["backbone"], data.input_shape, data.tasks, k=k, seed=cfg["seed"],
+                    weights=cfg["backbone_weights"])
+    net.load_state_dict(state_dict)
+    drift = drift_evaluate(net, data, times=tuple(cfg["drift_times"]), repeats=cfg["repeats"], seed=cfg["seed"],
+                           analog_trunk=analog_trunk, analog_rest=analog_rest, analog=cfg["analog"])
+    return drift, time.perf_counter() - t0
 
 
 def _total_units(cfg, n_layers):
@@ -142,13 +177,18 @@ def prepare_data(cfg):
     return data, probe
 
 
-def _experiment(cfg, fingerprint, progress=None):
-    """Uncached run (see `run_experiment`)."""
+def default_workers():
+    """$MHLM_WORKERS, else one deployment process per core (at most 4)."""
+    return int(os.environ.get("MHLM_WORKERS", "0")) or max(1, min(4, os.cpu_count() or 1))
+
+
+def _experiment(cfg, fingerprint, progress=None, workers=None):
+    """Uncached run (see `run_experiment`); `workers` only changes speed, never results."""
     t_start = time.perf_counter()
     data, probe = prepare_data(cfg)
     n_layers = len(probe.layer_names)
     prog = Progress(_total_units(cfg, n_layers), progress)
-    ctx = Context(cfg, data, prog)
+    ctx = Context(cfg, data, prog, workers or default_workers())
     ctx.layers = layer_table(probe, data.input_shape)
     for name in STRATEGIES:
         ctx.strategy(name)
@@ -166,8 +206,7 @@ def _experiment(cfg, fingerprint, progress=None):
     deployed = {}
     for run in RUNNERS:
         deployed.update(run(ctx))
-    for name, d in deployed.items():
-        ctx.timings[f"deploy {name}"] = d.pop("seconds")
+    ctx.evaluate_deployments(list(deployed))
 
     tasks = [t.name for t in data.tasks]
     layers, heads = ctx.layers
@@ -203,7 +242,7 @@ def memory(cache_dir=None):
 
 
 def _cached(cache_dir):
-    return memory(cache_dir).cache(_experiment, ignore=["progress"])
+    return memory(cache_dir).cache(_experiment, ignore=["progress", "workers"])
 
 
 def is_cached(cfg, cache_dir=None):
@@ -211,12 +250,13 @@ def is_cached(cfg, cache_dir=None):
     return _cached(cache_dir).check_call_in_cache(cfg, data_fingerprint(cfg))
 
 
-def run_experiment(cfg=None, progress=None, cache_dir=None, use_cache=True):
-    """Run (or load from cache) one experiment. `progress(info)` gets fraction/message/ETA."""
+def run_experiment(cfg=None, progress=None, cache_dir=None, use_cache=True, workers=None):
+    """Run (or load from cache) one experiment. `progress(info)` gets fraction/message/ETA;
+    `workers` = processes for the analog deployments (default `default_workers()`)."""
     cfg = make_config(**(cfg or {}))
     if not use_cache:
-        return _experiment(cfg, data_fingerprint(cfg), progress)
-    return _cached(cache_dir)(cfg, data_fingerprint(cfg), progress=progress)
+        return _experiment(cfg, data_fingerprint(cfg), progress, workers)
+    return _cached(cache_dir)(cfg, data_fingerprint(cfg), progress=progress, workers=workers)
 
 
 def check_mapping_matches(exp, mapping):

@@ -6,6 +6,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# tiny test runs: one process and one thread each (two torch processes with two threads each
+# on a 2-core machine slow everything down by an order of magnitude)
+os.environ.setdefault("MHLM_THREADS", "1")
+os.environ.setdefault("MHLM_WORKERS", "1")
 sys.path.insert(0, str(ROOT))
 
 TINY = {"backbone": "mlp", "epochs": 2, "ft_epochs": 1, "repeats": 2, "estimator": "permutation"}
