@@ -4,7 +4,7 @@ import torch
 
 def channel_descriptor(a):
     """(B, C, ...) activations -> (B, C): mean over spatial/token positions (dense: unchanged)."""
-    return a.flatten(2).mean(2) if a.dim() > 2 else a
+    return a.mean(tuple(range(2, a.dim()))) if a.dim() > 2 else a
 
 
 def log_channel_distribution(a, temperature=1.0):
