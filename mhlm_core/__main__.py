@@ -11,7 +11,9 @@ from pathlib import Path
 from . import MHLMError
 from .config import DEFAULT_THRESHOLDS, DEFAULTS, PRESETS
 
-RUN_FILES = ("stats.json", "mapping.json", "results.json", "config.json", "weights.pt")
+# registry names, listed here so that `map` and `validate` need not import torch
+DATASET_NAMES = ["digits", "csv", "shapes", "signs", "coco", "belgiumts"]
+BACKBONE_NAMES = ["mlp", "cnn-small", "resnet18", "resnet50", "vit-tiny"]
 
 
 def _parser():
@@ -22,11 +24,22 @@ def _parser():
 
     r = sub.add_parser("run", help="train all methods, map, deploy, evaluate; write DIR/*.json",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    r.add_argument("--dataset", default=DEFAULTS["dataset"], choices=["digits", "csv"],
-                   help="built-in rotated UCI digits, or your own CSV")
-    r.add_argument("--csv", help="CSV path (with --dataset csv)")
-    r.add_argument("--targets", help="comma-separated target columns of the CSV, one task each")
-    r.add_argument("--backbone", default=DEFAULTS["backbone"], choices=["mlp", "cnn-small"])
+    r.add_argument("--dataset", default=DEFAULTS["dataset"], choices=DATASET_NAMES,
+                   help="digits: rotated UCI digits (built-in); shapes / signs: generated COCO-like "
+                        "scenes / BelgiumTS-like signs; csv, coco, belgiumts: your local files (--path)")
+    r.add_argument("--path", "--csv", dest="path",
+                   help="data path: the CSV file, the COCO root (annotations/instances_*.json + images) "
+                        "or the BelgiumTS folder / annotation .txt")
+    r.add_argument("--targets", help="csv: comma-separated target columns, one task each")
+    r.add_argument("--categories", help="coco: comma-separated category names or ids to keep")
+    r.add_argument("--image-size", type=int, help="image datasets: side in pixels (shapes/coco 64, signs/belgiumts 48)")
+    r.add_argument("--n-images", type=int, help="shapes / signs: number of generated images [2000]")
+    r.add_argument("--max-images", type=int, help="coco: at most this many images")
+    r.add_argument("--backbone", default=DEFAULTS["backbone"], choices=BACKBONE_NAMES)
+    r.add_argument("--backbone-weights", help="resnet18/resnet50: a local state-dict file (weights_only load)")
+    r.add_argument("--drift-times", help="comma-separated subset of 1s,1h,1d,1w,1mo,1y (must include 1d)")
+    r.add_argument("--device", choices=["auto", "cpu", "cuda"], help="training device [auto]")
+    r.add_argument("--workers", type=int, help="processes for the analog deployments [one per core, at most 4]")
     r.add_argument("--preset", choices=sorted(PRESETS), default="default",
                    help="quick: a few epochs and repeats, for a first look")
     r.add_argument("--epochs", type=int, help=f"training epochs per strategy [{DEFAULTS['epochs']}]")
@@ -89,8 +102,15 @@ def cmd_run(a):
     cfg.update(dataset=a.dataset, backbone=a.backbone)
     if a.tile:
         cfg["analog"] = {"tile": a.tile}
-    if a.dataset == "csv":
-        cfg["dataset_options"] = {"path": a.csv, "targets": a.targets}
+    if a.backbone_weights:
+        cfg["backbone_weights"] = a.backbone_weights
+    if a.drift_times:
+        cfg["drift_times"] = [t.strip() for t in a.drift_times.split(",") if t.strip()]
+    if a.device:
+        cfg["device"] = a.device
+    options = {"path": a.path, "targets": a.targets, "categories": a.categories, "image_size": a.image_size,
+               "n_images": a.n_images, "max_images": a.max_images}
+    cfg["dataset_options"] = {k: v for k, v in options.items() if v is not None}
     bar = tqdm(total=1000, unit="", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}", file=sys.stderr)
 
     def progress(info):
@@ -99,7 +119,7 @@ def cmd_run(a):
 
     t0 = time.perf_counter()
     try:
-        exp = run_experiment(cfg, progress=progress, use_cache=not a.no_cache)
+        exp = run_experiment(cfg, progress=progress, use_cache=not a.no_cache, workers=a.workers)
     finally:
         bar.close()
     out = Path(a.out)

@@ -152,12 +152,15 @@ def _total_units(cfg, n_layers):
 
 
 def data_fingerprint(cfg):
-    """Size and mtime of a user data file, so an edited file is not served from the cache."""
+    """Sizes and mtimes of a user's data file, or of the annotation files (json/csv/txt, two
+    levels deep) of a data folder, so an edited dataset is not served from the cache."""
     path = cfg["dataset_options"].get("path")
-    if path and Path(path).is_file():
-        st = Path(path).stat()
-        return f"{st.st_size}-{st.st_mtime_ns}"
-    return ""
+    if not path:
+        return ""
+    p = Path(path).expanduser()
+    files = [p] if p.is_file() else sorted(f for pattern in ("*", "*/*") for f in p.glob(pattern)
+                                          if f.suffix.lower() in (".json", ".csv", ".txt")) if p.is_dir() else []
+    return ";".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
 
 
 def training_device(name):

@@ -124,3 +124,10 @@ def test_cli_help():
     r = subprocess.run([sys.executable, "-m", "mhlm_core", "run", "--help"], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 0 and "--sigma" in r.stdout and "--tau" in r.stdout
+
+
+def test_cli_names_match_registries():
+    from mhlm_core.__main__ import BACKBONE_NAMES, DATASET_NAMES
+    from mhlm_core.data import DATASETS
+    from mhlm_core.models import BACKBONES
+    assert sorted(DATASET_NAMES) == sorted(DATASETS) and sorted(BACKBONE_NAMES) == sorted(BACKBONES)
