@@ -70,3 +70,20 @@ def split_indices(n, seed, fractions=(0.6, 0.2, 0.2)):
     n_val = int(round(fractions[1] * n))
     return {"train": perm[:n_train], "val": perm[n_train:n_train + n_val],
             "test": perm[n_train + n_val:]}
+
+
+def scene_workload(name, x, mask, boxes, label, categories, seed, info):
+    """COCO-style scenes as three tasks over one split: `ss` (semantic segmentation, K + 1
+    classes with background 0), `od` (detection, K categories), `ic` (image label)."""
+    idx = split_indices(len(x), seed)
+    k = len(categories)
+    return MultiTaskData(
+        name=name,
+        tasks=[TaskSpec("ss", n_classes=k + 1, metric="miou", kind="segmentation"),
+               TaskSpec("od", n_classes=k, metric="map", kind="detection"),
+               TaskSpec("ic", n_classes=k, metric="accuracy", kind="classification")],
+        input_shape=tuple(x.shape[1:]),
+        x={s: x[i] for s, i in idx.items()},
+        y={s: {"ss": mask[i], "od": [boxes[j] for j in i], "ic": label[i]} for s, i in idx.items()},
+        info={"categories": list(categories), **info},
+    )

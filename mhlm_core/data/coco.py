@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import MultiTaskData, TaskSpec, split_indices
+from .base import scene_workload, split_indices
 
 
 def _error(message):
@@ -224,20 +224,8 @@ def load(path=None, annotations=None, images=None, categories=None, image_size=6
     mask = np.stack(masks)
     label = np.asarray(labels, dtype=np.int64)
     ids = np.asarray(image_ids, dtype=np.int64)
-    idx = split_indices(len(x), seed)
-    k = len(kept_ids)
-    return MultiTaskData(
-        name="coco",
-        tasks=[TaskSpec("ss", n_classes=k + 1, metric="miou", kind="segmentation"),
-               TaskSpec("od", n_classes=k, metric="map", kind="detection"),
-               TaskSpec("ic", n_classes=k, metric="accuracy", kind="classification")],
-        input_shape=(3, size, size),
-        x={s: x[i] for s, i in idx.items()},
-        y={s: {"ss": mask[i], "od": [boxes[j] for j in i], "ic": label[i]}
-           for s, i in idx.items()},
-        info={"categories": [names[c] for c in kept_ids], "category_ids": list(kept_ids),
-              "source": f"COCO annotations {ann_file}, images {img_dir}",
-              "image_ids": {s: ids[i].tolist() for s, i in idx.items()},
-              "n_crowd_ignored": n_crowd, "n_images_without_objects": n_empty,
-              "warnings": warnings},
-    )
+    data = scene_workload("coco", x, mask, boxes, label, [names[c] for c in kept_ids], seed, {
+        "category_ids": list(kept_ids), "source": f"COCO annotations {ann_file}, images {img_dir}",
+        "n_crowd_ignored": n_crowd, "n_images_without_objects": n_empty, "warnings": warnings})
+    data.info["image_ids"] = {s: ids[i].tolist() for s, i in split_indices(len(x), seed).items()}
+    return data

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import MultiTaskData, TaskSpec, split_indices
+from .base import scene_workload
 
 CATEGORIES = ["circle", "square", "triangle", "diamond", "cross", "ring", "star", "ellipse"]
 COLOURS = np.array([
@@ -173,19 +173,6 @@ def load(seed=0, n_images=2000, image_size=64, **_):
         int(seed), int(n_images), int(image_size))
     mask = mask.astype(np.int64)
     boxes = np.split(flat, np.cumsum(counts)[:-1])
-    idx = split_indices(len(x), seed)
-    k = len(CATEGORIES)
-    return MultiTaskData(
-        name="shapes",
-        tasks=[TaskSpec("ss", n_classes=k + 1, metric="miou", kind="segmentation"),
-               TaskSpec("od", n_classes=k, metric="map", kind="detection"),
-               TaskSpec("ic", n_classes=k, metric="accuracy", kind="classification")],
-        input_shape=(3, int(image_size), int(image_size)),
-        x={sp: x[i] for sp, i in idx.items()},
-        y={sp: {"ss": mask[i], "od": [boxes[j] for j in i], "ic": label[i]}
-           for sp, i in idx.items()},
-        info={"categories": list(CATEGORIES),
-              "source": f"generated COCO-like shape scenes (seed {seed}, {n_images} images, "
-                        f"{image_size}x{image_size})",
-              "min_visible_pixels": min_visible_pixels(int(image_size))},
-    )
+    return scene_workload("shapes", x, mask, boxes, label, CATEGORIES, seed, {
+        "source": f"generated COCO-like shape scenes (seed {seed}, {n_images} images, {image_size}x{image_size})",
+        "min_visible_pixels": min_visible_pixels(int(image_size))})
