@@ -131,3 +131,28 @@ def test_cli_names_match_registries():
     from mhlm_core.data import DATASETS
     from mhlm_core.models import BACKBONES
     assert sorted(DATASET_NAMES) == sorted(DATASETS) and sorted(BACKBONE_NAMES) == sorted(BACKBONES)
+
+
+def test_dense_tasks_end_to_end(cache_dir, tmp_path):
+    """A tiny `shapes` run through the CLI: segmentation, detection and classification flow
+    through training, mapping, deployment, results and the gallery."""
+    out = tmp_path / "shapes"
+    r = cli("run", "--dataset", "shapes", "--n-images", 120, "--backbone", "cnn-small", "--epochs", 1,
+            "--ft-epochs", 1, "--repeats", 1, "--estimator", "permutation", "--drift-times", "1d",
+            "--out", out, env_cache=cache_dir)
+    assert r.returncode == 0, r.stderr
+    res = json.loads((out / "results.json").read_text())
+    assert res["tasks"] == ["ss", "od", "ic"] and res["metrics"] == {"ss": "miou", "od": "map", "ic": "accuracy"}
+    for method in res["methods"].values():
+        assert set(method["drift"]) == {"1d"}
+        assert all(0.0 <= method["one_day"][t]["mean"] <= 1.0 for t in res["tasks"])
+    stats = json.loads((out / "stats.json").read_text())
+    assert len(stats["layers"]) == 4 and len(stats["pairs"]) == 3
+
+    from mhlm_core.pipeline import run_experiment
+    from mhlm_core.reporting.gallery import gallery
+    exp = run_experiment(json.loads((out / "config.json").read_text()), cache_dir=cache_dir)
+    g = gallery(exp, 0.05, 0.5, 1.0, method="ts_hwa", n=2)
+    item = g["items"][0]
+    assert item["image"].shape == (64, 64, 3) and item["digital"]["ss"].shape == (64, 64)
+    assert item["analog"]["od"].shape[1] == 6 and item["truth"]["od"].shape[1] == 5
