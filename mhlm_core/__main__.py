@@ -47,6 +47,8 @@ def _parser():
     r.add_argument("--sigma", type=float, help=f"weight noise, relative to max|W| [{DEFAULTS['sigma']}]")
     r.add_argument("--lam", type=float, help=f"joint KL loss weight lambda [{DEFAULTS['lam']}]")
     r.add_argument("--lr", type=float, help=f"learning rate [{DEFAULTS['lr']}]")
+    r.add_argument("--temperature", type=float,
+                   help=f"T_f of the channel softmax behind JSD and the joint loss [{DEFAULTS['temperature']}]")
     r.add_argument("--seed", type=int, help=f"seed of data rotations, init and noise [{DEFAULTS['seed']}]")
     r.add_argument("--repeats", type=int, help=f"programming/drift repeats [{DEFAULTS['repeats']}]")
     r.add_argument("--estimator", choices=["shap", "permutation"], help="Shapley estimator [shap]")
@@ -96,7 +98,7 @@ def cmd_run(a):
     check_thresholds(a.tau, a.alpha, a.beta)
     cfg = dict(PRESETS[a.preset])
     for key, val in (("epochs", a.epochs), ("ft_epochs", a.ft_epochs), ("sigma", a.sigma), ("lam", a.lam),
-                     ("lr", a.lr), ("seed", a.seed), ("repeats", a.repeats), ("estimator", a.estimator)):
+                     ("lr", a.lr), ("temperature", a.temperature), ("seed", a.seed), ("repeats", a.repeats), ("estimator", a.estimator)):
         if val is not None:
             cfg[key] = val
     cfg.update(dataset=a.dataset, backbone=a.backbone)
