@@ -199,6 +199,12 @@ if st.session_state.get("cfg"):
         st.caption("Tasks: " + ", ".join(f"**{t}** ({exp['metrics'][t]})" for t in exp["tasks"])
                    + f" · budget {cfg['epochs']} training + {cfg['ft_epochs']} fine-tuning epochs per model"
                    + f" · {cfg['repeats']} programming repeats · σ = {cfg['sigma']}, λ = {cfg['lam']}")
+        skipped = exp["data"].get("warnings") or []
+        if skipped:
+            st.warning(f"{len(skipped)} item(s) of the dataset were skipped while loading; "
+                       "the rest loaded.", icon=":material/warning:")
+            with st.expander("Skipped items"):
+                st.code("\n".join(skipped[:200]), language=None)
         with st.expander("Timings (s)"):
             st.dataframe([{"step": k, "seconds": round(v, 3)} for k, v in tim.items()],
                          hide_index=True, width="stretch")

@@ -124,6 +124,11 @@ def cmd_run(a):
         exp = run_experiment(cfg, progress=progress, use_cache=not a.no_cache, workers=a.workers)
     finally:
         bar.close()
+    warnings = exp["data"].get("warnings") or []
+    for w in warnings[:10]:
+        print(f"warning: {w}", file=sys.stderr)
+    if len(warnings) > 10:
+        print(f"warning: ... and {len(warnings) - 10} more skipped items", file=sys.stderr)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     save_run(exp, out)

@@ -34,6 +34,8 @@ DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "cache"
 def cache_location():
     """$MHLM_CACHE if set (read at call time), else `cache/` at the project root."""
     return Path(os.environ.get("MHLM_CACHE") or DEFAULT_CACHE)
+
+
 STRATEGIES = {"plain": (False, False), "noise": (True, False), "joint": (False, True),
               "noise+joint": (True, True)}
 
@@ -56,11 +58,12 @@ class Progress:
 class Context:
     """What the method files need: data, config, trained strategies, fine-tune and deploy."""
 
-    def __init__(self, cfg, data, progress, workers=1):
+    def __init__(self, cfg, data, probe, progress, workers=1):
         self.cfg, self.data, self.progress, self.workers = cfg, data, progress, workers
         self.histories, self._strategies, self.timings, self.jobs = {}, {}, {}, []
         self.device = training_device(cfg["device"])
-        self.n_layers = len(self.new_net().layer_names)
+        self.n_layers = len(probe.layer_names)
+        self.layers = layer_table(probe, data.input_shape)  # (per-layer rows, per-head rows)
 
     def new_net(self, k=0):
         return build_net(self.cfg["backbone"], self.data.input_shape, self.data.tasks, k=k, seed=self.cfg["seed"],
@@ -191,8 +194,7 @@ def _experiment(cfg, fingerprint, progress=None, workers=None):
     data, probe = prepare_data(cfg)
     n_layers = len(probe.layer_names)
     prog = Progress(_total_units(cfg, n_layers), progress)
-    ctx = Context(cfg, data, prog, workers or default_workers())
-    ctx.layers = layer_table(probe, data.input_shape)
+    ctx = Context(cfg, data, probe, prog, workers or default_workers())
     for name in STRATEGIES:
         ctx.strategy(name)
 
