@@ -143,7 +143,9 @@ with c3:
     st.radio("Shapley estimator", ["shap", "permutation"], key="estimator", horizontal=True,
              help="shap: expected gradients; permutation: sampled channel permutations (faster)")
     st.number_input("Programming / drift repeats", 1, 1000, step=1, key="repeats")
-    st.radio("Analog tile (aihwkit)", ["cpp", "torch"], key="tile", horizontal=True)
+    st.radio("Analog tile (aihwkit)", ["torch", "cpp"], key="tile", horizontal=True,
+             help="torch: TorchInferenceRPUConfig, seeded and reproducible; cpp: InferenceRPUConfig "
+                  "(C++ simulator), whose output noise is not seeded, so repeated runs differ within the std")
     st.multiselect("Drift times evaluated", DEFAULTS["drift_times"], key="drift_times",
                    help="time after programming the PCM tiles; 1d (the headline) is always included")
 
@@ -158,7 +160,7 @@ if run:
         if "1d" not in over["drift_times"]:
             over["drift_times"] = over["drift_times"] + ["1d"]
         cfg = make_config(**over)
-        from mhlm_core.pipeline import is_cached, run_experiment
+        from mhlm_core.pipeline import is_cached, remember_last, run_experiment
         cached = is_cached(cfg)
         bar = st.progress(0.0, text="starting…")
 
@@ -174,6 +176,7 @@ if run:
         run_experiment(cfg, progress=on_progress)
         bar.progress(1.0, text="done")
         st.session_state["cfg"] = cfg
+        remember_last(cfg)
         st.session_state["last_run"] = {"cfg": config_key(cfg), "cached": cached,
                                         "seconds": time.perf_counter() - t0}
         st.rerun()  # redraw the sidebar and the summary with the new experiment

@@ -30,6 +30,12 @@ def setup_page(title):
     """Wide layout, the sidebar navigation with readable page names, and the page title."""
     icon = next(i for _, name, i in PAGES if name == title)
     st.set_page_config(page_title=f"MHLM Studio · {title}", page_icon=icon, layout="wide")
+    if "cfg" not in st.session_state:
+        # a new browser session reopens the last finished experiment (it is in the cache)
+        from mhlm_core.pipeline import last_config
+        last = last_config()
+        if last:
+            st.session_state["cfg"] = last
     with st.sidebar:
         st.markdown("### MHLM Studio")
         for path, name, page_icon in PAGES:

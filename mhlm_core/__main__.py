@@ -22,8 +22,7 @@ def _parser():
         "analog (PCM) tiles and the rest onto digital units, and evaluate 1-day accuracy with aihwkit."))
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("run", help="train all methods, map, deploy, evaluate; write DIR/*.json",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    r = sub.add_parser("run", help="train all methods, map, deploy, evaluate; write DIR/*.json")
     r.add_argument("--dataset", default=DEFAULTS["dataset"], choices=DATASET_NAMES,
                    help="digits: rotated UCI digits (built-in); shapes / signs: generated COCO-like "
                         "scenes / BelgiumTS-like signs; csv, coco, belgiumts: your local files (--path)")
@@ -35,13 +34,14 @@ def _parser():
     r.add_argument("--image-size", type=int, help="image datasets: side in pixels (shapes/coco 64, signs/belgiumts 48)")
     r.add_argument("--n-images", type=int, help="shapes / signs: number of generated images [2000]")
     r.add_argument("--max-images", type=int, help="coco: at most this many images")
-    r.add_argument("--backbone", default=DEFAULTS["backbone"], choices=BACKBONE_NAMES)
+    r.add_argument("--backbone", default=DEFAULTS["backbone"], choices=BACKBONE_NAMES,
+                   help=f"network whose layers are mapped [{DEFAULTS['backbone']}]")
     r.add_argument("--backbone-weights", help="resnet18/resnet50: a local state-dict file (weights_only load)")
     r.add_argument("--drift-times", help="comma-separated subset of 1s,1h,1d,1w,1mo,1y (must include 1d)")
     r.add_argument("--device", choices=["auto", "cpu", "cuda"], help="training device [auto]")
     r.add_argument("--workers", type=int, help="processes for the analog deployments [one per core, at most 4]")
     r.add_argument("--preset", choices=sorted(PRESETS), default="default",
-                   help="quick: a few epochs and repeats, for a first look")
+                   help=f"quick = {PRESETS['quick']}, for a first look; explicit flags override it [default]")
     r.add_argument("--epochs", type=int, help=f"training epochs per strategy [{DEFAULTS['epochs']}]")
     r.add_argument("--ft-epochs", type=int, help=f"fine-tuning epochs per deployed model [{DEFAULTS['ft_epochs']}]")
     r.add_argument("--sigma", type=float, help=f"weight noise, relative to max|W| [{DEFAULTS['sigma']}]")
@@ -52,50 +52,78 @@ def _parser():
     r.add_argument("--seed", type=int, help=f"seed of data rotations, init and noise [{DEFAULTS['seed']}]")
     r.add_argument("--repeats", type=int, help=f"programming/drift repeats [{DEFAULTS['repeats']}]")
     r.add_argument("--estimator", choices=["shap", "permutation"], help="Shapley estimator [shap]")
-    r.add_argument("--tile", choices=["cpp", "torch"], help="aihwkit tile: C++ or torch [cpp]")
+    r.add_argument("--tile", choices=["torch", "cpp"],
+                   help="aihwkit tile: torch (seeded, reproducible) or cpp (C++ simulator, unseeded output noise) [torch]")
     _thresholds(r)
-    r.add_argument("--out", required=True, help="output directory")
+    r.add_argument("--out", required=True, help="output directory (created; existing run files are replaced)")
     r.add_argument("--no-cache", action="store_true", help="ignore and do not write cache/")
 
-    m = sub.add_parser("map", help="recompute the mapping of a finished run from its stored statistics",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    m = sub.add_parser("map", help="recompute the mapping of a finished run from its stored statistics")
     m.add_argument("dir", help="a directory written by `run`")
     _thresholds(m)
     m.add_argument("--out", help="mapping file to write (default: print to stdout)")
 
     v = sub.add_parser("validate", help="check a mapping.json (exit 0 when valid)")
-    v.add_argument("file")
+    v.add_argument("file", help="the mapping.json to check")
 
     d = sub.add_parser("deploy", help="rebuild the heterogeneous model of a mapping and evaluate it")
     d.add_argument("dir", help="a directory written by `run`")
     d.add_argument("--mapping", help="mapping file (default: DIR/mapping.json)")
-    d.add_argument("--time", default="1d", choices=["1s", "1h", "1d", "1w", "1mo", "1y"])
-    d.add_argument("--repeats", type=int, default=3)
+    d.add_argument("--time", default="1d", choices=["1s", "1h", "1d", "1w", "1mo", "1y"],
+                   help="time after programming the PCM tiles [1d]")
+    d.add_argument("--repeats", type=int, default=3, help="programming/drift repeats [3]")
     return p
 
 
 def _thresholds(p):
-    p.add_argument("--tau", type=float, default=DEFAULT_THRESHOLDS["tau"], help="score threshold tau >= 0")
-    p.add_argument("--alpha", type=float, default=DEFAULT_THRESHOLDS["alpha"], help="importance weight in [0, 1]")
-    p.add_argument("--beta", type=float, default=DEFAULT_THRESHOLDS["beta"], help="1-day performance weight >= 0")
+    t = DEFAULT_THRESHOLDS
+    p.add_argument("--tau", type=float, default=t["tau"], help=f"score threshold tau >= 0 [{t['tau']}]")
+    p.add_argument("--alpha", type=float, default=t["alpha"], help=f"importance weight in [0, 1] [{t['alpha']}]")
+    p.add_argument("--beta", type=float, default=t["beta"], help=f"1-day performance weight >= 0 [{t['beta']}]")
 
 
 def _write_json(path, doc):
     """Write atomically so an interrupted run never leaves a half-written file."""
     tmp = Path(str(path) + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2))
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(doc, indent=2))
+        tmp.replace(path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise MHLMError(f"cannot write {path}: {err.strerror}") from None
+
+
+def _output_dir(path):
+    """Create the output directory up front, so a bad --out fails before any training."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise MHLMError(f"cannot use --out {out}: {err.strerror}") from None
+    return out
 
 
 def cmd_run(a):
+    from .mapping.mhlm_mapping import check_thresholds
+
+    check_thresholds(a.tau, a.alpha, a.beta)
+    created = not Path(a.out).exists()
+    out = _output_dir(a.out)
+    try:
+        _run_into(a, out)
+    except BaseException:
+        if created and not any(out.iterdir()):
+            out.rmdir()  # leave no empty directory behind a failed run
+        raise
+
+
+def _run_into(a, out):
     from tqdm import tqdm
 
-    from .mapping.mhlm_mapping import check_thresholds
     from .mapping.schema import build_mapping
     from .pipeline import run_experiment, save_run
     from .reporting.results import results_document
 
-    check_thresholds(a.tau, a.alpha, a.beta)
     cfg = dict(PRESETS[a.preset])
     for key, val in (("epochs", a.epochs), ("ft_epochs", a.ft_epochs), ("sigma", a.sigma), ("lam", a.lam),
                      ("lr", a.lr), ("temperature", a.temperature), ("seed", a.seed), ("repeats", a.repeats), ("estimator", a.estimator)):
@@ -129,8 +157,6 @@ def cmd_run(a):
         print(f"warning: {w}", file=sys.stderr)
     if len(warnings) > 10:
         print(f"warning: ... and {len(warnings) - 10} more skipped items", file=sys.stderr)
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
     save_run(exp, out)
     mapping = build_mapping(exp["stats"], a.tau, a.alpha, a.beta)
     _write_json(out / "mapping.json", mapping)
@@ -139,6 +165,10 @@ def cmd_run(a):
     print(f"done in {time.perf_counter() - t0:.1f} s: shared prefix k*={s['shared_prefix']} "
           f"({100 * s['shared_portion']:.1f}% of parameters shared, {s['analog_mac_pct']:.1f}% analog MACs), "
           f"predicted 1-day avg {s['predicted_1day_perf']:.3f}; wrote {out}/mapping.json and results.json")
+    if s["shared_prefix"] == 0:
+        print("note: k*=0 - nothing is shared, so nothing runs on analog tiles at these thresholds; "
+              "the first layer's score is " + f"{mapping['layers'][0]['score']:.4f} > tau={a.tau}. "
+              f"Try `python -m mhlm_core map {out} --tau T` with a larger T.")
 
 
 def cmd_map(a):
@@ -171,10 +201,13 @@ def cmd_validate(a):
 def cmd_deploy(a):
     from .mapping.schema import load_mapping
     from .pipeline import evaluate_mapping, load_run
+    if a.repeats < 1:
+        raise MHLMError(f"--repeats must be >= 1, got {a.repeats}")
     exp = load_run(a.dir)
-    mapping = load_mapping(a.mapping or Path(a.dir) / "mapping.json")
+    path = a.mapping or Path(a.dir) / "mapping.json"
+    mapping = load_mapping(path)
     res = evaluate_mapping(exp, mapping, time=a.time, repeats=a.repeats)
-    print(json.dumps(res, indent=2))
+    print(json.dumps({"mapping": str(path), "repeats": a.repeats, **res}, indent=2))
 
 
 def main(argv=None):
@@ -184,6 +217,9 @@ def main(argv=None):
     except MHLMError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1 if a.command == "validate" else 2
+    except BrokenPipeError:  # e.g. `map DIR | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("interrupted; nothing was written for the unfinished run", file=sys.stderr)
         return 130

@@ -121,7 +121,8 @@ class Context:
         for name, job, (drift, seconds) in zip(names, self.jobs, results):
             job["drift"] = drift
             self.timings[f"deploy {name}"] = seconds
-            self.progress.step(2, f"deployed {name} ({'analog' if job['analog_trunk'] or job['analog_rest'] else 'digital'})")
+            analog = (job["analog_trunk"] and job["k"] > 0) or job["analog_rest"]
+            self.progress.step(2, f"deployed {name} ({'analog' if analog else 'all digital'})")
         self.jobs = []
 
 
@@ -262,6 +263,22 @@ def run_experiment(cfg=None, progress=None, cache_dir=None, use_cache=True, work
     if not use_cache:
         return _experiment(cfg, data_fingerprint(cfg), progress, workers)
     return _cached(cache_dir)(cfg, data_fingerprint(cfg), progress=progress, workers=workers)
+
+
+def remember_last(cfg, cache_dir=None):
+    """Record the configuration of the last finished experiment (the app reopens it)."""
+    path = Path(cache_dir or cache_location())
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "last_experiment.json").write_text(json.dumps(cfg))
+
+
+def last_config(cache_dir=None):
+    """The last finished experiment's configuration if it is still in the cache, else None."""
+    try:
+        cfg = json.loads((Path(cache_dir or cache_location()) / "last_experiment.json").read_text())
+        return cfg if is_cached(cfg, cache_dir) else None
+    except (OSError, ValueError, MHLMError):
+        return None
 
 
 def check_mapping_matches(exp, mapping):

@@ -105,6 +105,9 @@ def test_csv_loads_and_codes_labels(tmp_path):
     ("f,a,b\n1,0,1\n", "a,c", "no column"),
     ("f,a,b\nx,0,1\n" * 1, "a,b", "non-numeric"),
     ("f,a,b\n1,0,1\n", "a", "at least two target"),
+    ("f,a,b\n1,0,1\n", "a,a", "named twice"),
+    ("f,a,b\n", "a,b", "no data rows"),
+    ("f,a,b\n" + "".join(f"{i},{i % 2},{i * 0.37}\n" for i in range(30)), "a,b", "non-integer"),
 ])
 def test_csv_errors(tmp_path, text, targets, message):
     path = _csv(tmp_path, text) if text is not None else tmp_path / "nope.csv"

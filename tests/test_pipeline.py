@@ -120,6 +120,22 @@ def test_cli_bad_csv(cache_dir, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_cli_bad_outputs(tiny_experiment, cache_dir, tmp_path):
+    """A bad --out fails before any training; bad map/deploy arguments are one-line errors."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("keep me")
+    r = cli("run", "--backbone", "mlp", "--epochs", 2, "--out", blocker, env_cache=cache_dir)
+    assert r.returncode == 2 and "cannot use --out" in r.stderr and "training" not in r.stderr
+    assert blocker.read_text() == "keep me"
+    out = tmp_path / "run"
+    assert cli("run", "--backbone", "mlp", "--epochs", 2, "--ft-epochs", 1, "--repeats", 2, "--estimator",
+               "permutation", "--out", out, env_cache=cache_dir).returncode == 0
+    r = cli("map", out, "--out", tmp_path / "no" / "such" / "dir.json", env_cache=cache_dir)
+    assert r.returncode == 2 and "cannot write" in r.stderr and "Traceback" not in r.stderr
+    r = cli("deploy", out, "--repeats", 0, env_cache=cache_dir)
+    assert r.returncode == 2 and "--repeats" in r.stderr
+
+
 def test_cli_help():
     r = subprocess.run([sys.executable, "-m", "mhlm_core", "run", "--help"], cwd=ROOT,
                        capture_output=True, text=True)

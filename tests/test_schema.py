@@ -64,6 +64,7 @@ def _broken(mutate):
     (lambda d: d["summary"].update(shared_portion=1.5), "summary.shared_portion"),
     (lambda d: d["summary"].update(analog_mac_pct=True), "summary.analog_mac_pct"),
     (lambda d: d.pop("provenance"), "provenance"),
+    (lambda d: d["heads"].update(placement="analog"), "heads.placement"),
 ])
 def test_malformed_rejected_naming_field(mutate, field):
     with pytest.raises(MHLMError) as err:

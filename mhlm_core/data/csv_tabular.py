@@ -26,6 +26,8 @@ def load(path=None, targets=None, seed=0, **_):
     p = Path(path).expanduser()
     if not p.is_file():
         raise MHLMError(f"csv dataset: file not found: {p}")
+    if len(set(targets)) != len(targets):
+        raise MHLMError(f"csv dataset: a target column is named twice in {targets}")
     if len(targets) < 2:
         raise MHLMError("csv dataset: name at least two target columns (one task each), "
                         f"got {targets or 'none'}")
@@ -33,6 +35,8 @@ def load(path=None, targets=None, seed=0, **_):
         df = pd.read_csv(p)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise MHLMError(f"csv dataset: cannot parse {p}: {str(err).splitlines()[0]}") from None
+    if len(df) == 0:
+        raise MHLMError(f"csv dataset: {p.name} has a header but no data rows")
     missing = [t for t in targets if t not in df.columns]
     if missing:
         raise MHLMError(f"csv dataset: {p.name} has no column(s) {missing}; "
@@ -52,8 +56,14 @@ def load(path=None, targets=None, seed=0, **_):
     for t in targets:
         if df[t].isna().any():
             raise MHLMError(f"csv dataset: missing values in target column '{t}' of {p.name}")
-        classes, coded = np.unique(df[t].astype(str) if df[t].dtype == object else df[t],
-                                   return_inverse=True)
+        col = df[t]
+        if pd.api.types.is_float_dtype(col) and not np.allclose(col, np.round(col)):
+            raise MHLMError(f"csv dataset: target column '{t}' holds non-integer numbers: it looks like a "
+                            "feature (or a regression target); targets must be class labels")
+        classes, coded = np.unique(col.astype(str) if col.dtype == object else col, return_inverse=True)
+        if len(classes) > max(100, len(df) // 2):
+            raise MHLMError(f"csv dataset: target column '{t}' has {len(classes)} distinct values for "
+                            f"{len(df)} rows: it does not look like class labels")
         if len(classes) < 2:
             raise MHLMError(f"csv dataset: target column '{t}' has a single class")
         tasks.append(TaskSpec(str(t), int(len(classes))))

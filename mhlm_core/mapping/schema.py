@@ -105,6 +105,9 @@ def validate_mapping(doc):
         seen_digital |= not shared
         for key in ("jsd", "importance", "score"):
             _need(layer, key, num, w)
+    heads = _need(doc, "heads", dict)
+    if _need(heads, "placement", str, "heads.") != "digital":
+        raise MHLMError("mapping: field 'heads.placement' must be 'digital' (task heads are task-specific)")
     summary = _need(doc, "summary", dict)
     k = _need(summary, "shared_prefix", int, "summary.")
     if k != sum(layer["shared"] for layer in layers):

@@ -15,8 +15,8 @@ def load_local(module, path):
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - any unpickling problem is a user-file problem
-        raise MHLMError(f"backbone weights: cannot read {p.name} as a plain state dict "
-                        f"({str(err).splitlines()[0]})") from None
+        raise MHLMError(f"backbone weights: {p.name} is not a PyTorch state-dict file of plain tensors "
+                        f"({type(err).__name__})") from None
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]
     own = module.state_dict()

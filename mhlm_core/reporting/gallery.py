@@ -27,8 +27,11 @@ def gallery(exp, tau, alpha, beta, method="mhlm", n=6, time="1d", seed=0, data=N
     """Predictions on the first `n` test images: list of {"image", "truth", "digital", "analog"}
     where each of the last three maps task name -> label id | mask (H, W) | boxes (m, 5 or 6).
     `analog` is None when the method has nothing on analog tiles."""
+    from .. import MHLMError
     from ..pipeline import prepare_data
     cfg = exp["config"]
+    if len(exp["data"]["input_shape"]) != 3:
+        raise MHLMError(f"the gallery shows images; {exp['data']['name']} has tabular features")
     if data is None:
         data, _ = prepare_data(cfg)
     run = method_runs(exp, tau, alpha, beta)[method]
