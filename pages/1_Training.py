@@ -65,5 +65,6 @@ plot(st, alt.Chart(pd.DataFrame(last)).mark_bar()
                         y=alt.Y("JSD:Q", title="JSD (bits)"), color=color,
                         tooltip=["strategy", "layer", alt.Tooltip("JSD:Q", format=".4f")])
                 .properties(height=280))
-st.caption("Deeper layers specialise more (higher JSD); the joint loss keeps early layers aligned so they "
-           "can be shared on analog tiles.")
+st.caption("JSD between the tasks' channel distributions at each layer after the last epoch, per strategy: "
+           "layers where the copies agree (low JSD) are the candidates for sharing on analog tiles; the "
+           "joint loss (λ) pulls the copies together.")

@@ -27,7 +27,15 @@ st.markdown(f"MHLM uses the shared prefix **k\\* = {k}** of {len(exp['stats']['l
             f"gets **{cfg['epochs']} training + {cfg['ft_epochs']} fine-tuning epochs**; analog results are "
             f"mean ± std over **{cfg['repeats']}** programming/drift repeats of the simulated PCM tiles.")
 
+if k == 0:
+    st.warning("At these thresholds k\* = 0: nothing is shared, so the MHLM row is the all-digital "
+               "task-specific model (no drift, std 0). Raise τ on the Mapping page to put layers on analog.",
+               icon=":material/info:")
+
 rows = table(exp, tau, alpha, beta)
+# parameter counts in M for real networks, in k for the small ones
+big = max(r["analog params (M)"] + r["digital params (M)"] for r in rows) >= 1.0
+p_unit, p_scale = ("M", 1.0) if big else ("k", 1e3)
 # one column per task, labelled with its metric: "ss mIoU", "od mAP", "ic accuracy"
 task_col = {t: f"{t} {metric_label(exp['metrics'][t])}{u}" for t in tasks}
 digits = 2 if unit == "%" else 3
@@ -36,16 +44,17 @@ for r in rows:
     row = {"method": r["method"]}
     for t in tasks:
         row[task_col[t]] = f"{scale * r[f'{t} mean']:.{digits}f} ± {scale * r[f'{t} std']:.{digits}f}"
-    row.update({f"avg{u}": scale * r["avg"], "shared %": r["shared %"], "analog params (M)": r["analog params (M)"],
-                "digital params (M)": r["digital params (M)"], "analog MAC %": r["analog MAC %"],
+    row.update({f"avg{u}": scale * r["avg"], "shared %": r["shared %"],
+                f"analog params ({p_unit})": p_scale * r["analog params (M)"],
+                f"digital params ({p_unit})": p_scale * r["digital params (M)"], "analog MAC %": r["analog MAC %"],
                 "param reduction": r["param reduction"]})
     show.append(row)
 st.subheader(f"Table 1 — test {'accuracy' if unit == '%' else 'metric'} after 1 day of drift")
 st.dataframe(pd.DataFrame(show), hide_index=True, width="stretch", column_config={
     f"avg{u}": st.column_config.NumberColumn(format=f"%.{digits}f"),
     "shared %": st.column_config.NumberColumn(format="%.1f"),
-    "analog params (M)": st.column_config.NumberColumn(format="%.4f"),
-    "digital params (M)": st.column_config.NumberColumn(format="%.4f"),
+    f"analog params ({p_unit})": st.column_config.NumberColumn(format="%.2f" if big else "%.1f"),
+    f"digital params ({p_unit})": st.column_config.NumberColumn(format="%.2f" if big else "%.1f"),
     "analog MAC %": st.column_config.NumberColumn(format="%.1f"),
     "param reduction": st.column_config.NumberColumn(format="%.2f×")})
 st.caption(("Task metrics: " + ", ".join(f"**{t}** {metric_label(exp['metrics'][t])}" for t in tasks)
