@@ -143,9 +143,10 @@ with c3:
     st.radio("Shapley estimator", ["shap", "permutation"], key="estimator", horizontal=True,
              help="shap: expected gradients; permutation: sampled channel permutations (faster)")
     st.number_input("Programming / drift repeats", 1, 1000, step=1, key="repeats")
-    st.radio("Analog tile (aihwkit)", ["torch", "cpp"], key="tile", horizontal=True,
-             help="torch: TorchInferenceRPUConfig, seeded and reproducible; cpp: InferenceRPUConfig "
-                  "(C++ simulator), whose output noise is not seeded, so repeated runs differ within the std")
+    st.radio("Analog tile (aihwkit)", ["cpp", "torch"], key="tile", horizontal=True,
+             help="cpp: InferenceRPUConfig (the paper's C++ simulator, fastest here); its output noise is "
+                  "not seeded, so repeated runs differ within the std. torch: TorchInferenceRPUConfig, "
+                  "seeded and bit-reproducible, slower on images")
     st.multiselect("Drift times evaluated", DEFAULTS["drift_times"], key="drift_times",
                    help="time after programming the PCM tiles; 1d (the headline) is always included")
 

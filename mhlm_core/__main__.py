@@ -49,11 +49,12 @@ def _parser():
     r.add_argument("--lr", type=float, help=f"learning rate [{DEFAULTS['lr']}]")
     r.add_argument("--temperature", type=float,
                    help=f"T_f of the channel softmax behind JSD and the joint loss [{DEFAULTS['temperature']}]")
-    r.add_argument("--seed", type=int, help=f"seed of data rotations, init and noise [{DEFAULTS['seed']}]")
+    r.add_argument("--seed", type=int, help=f"seed of data, initialisation, batches and all noise draws (bit-identical reruns need --tile torch) [{DEFAULTS['seed']}]")
     r.add_argument("--repeats", type=int, help=f"programming/drift repeats [{DEFAULTS['repeats']}]")
     r.add_argument("--estimator", choices=["shap", "permutation"], help="Shapley estimator [shap]")
-    r.add_argument("--tile", choices=["torch", "cpp"],
-                   help="aihwkit tile: torch (seeded, reproducible) or cpp (C++ simulator, unseeded output noise) [torch]")
+    r.add_argument("--tile", choices=["cpp", "torch"],
+                   help="aihwkit tile: cpp (the paper's C++ simulator; its output noise is unseeded, so reruns "
+                        "differ within the std) or torch (seeded, bit-reproducible, slower on images) [cpp]")
     _thresholds(r)
     r.add_argument("--out", required=True, help="output directory (created; existing run files are replaced)")
     r.add_argument("--no-cache", action="store_true", help="ignore and do not write cache/")

@@ -10,7 +10,7 @@ TILES = {"cpp": InferenceRPUConfig, "torch": TorchInferenceRPUConfig}
 
 
 
-def create_rpu_config(tile="torch", g_max=25.0, tile_size=512, modifier_std=0.07, out_noise=0.05,
+def create_rpu_config(tile="cpp", g_max=25.0, tile_size=512, modifier_std=0.07, out_noise=0.05,
                       out_res_bits=8, drift_compensation="global", prog_noise_scale=1.0,
                       read_noise_scale=1.0, drift_scale=1.0):
     """`create_rpu_config(g_max=25, tile_size=512, modifier_std=0.07)` of the paper; the PCM
