@@ -30,7 +30,7 @@ DEFAULTS = {
     "backbone_weights": "",  # optional local state-dict file for torchvision backbones
     "device": "auto",      # training device: "auto" (CUDA when present), "cpu", "cuda"
 }
-DEFAULT_THRESHOLDS = {"tau": 0.05, "alpha": 0.5, "beta": 1.0}
+DEFAULT_THRESHOLDS = {"tau": 0.1, "alpha": 0.5, "beta": 1.0}
 PRESETS = {
     "quick": {"epochs": 4, "ft_epochs": 1, "repeats": 3, "estimator": "permutation",
               "drift_times": ["1s", "1d", "1y"]},

@@ -28,7 +28,7 @@ st.markdown(f"MHLM uses the shared prefix **k\\* = {k}** of {len(exp['stats']['l
             f"mean ± std over **{cfg['repeats']}** programming/drift repeats of the simulated PCM tiles.")
 
 if k == 0:
-    st.warning("At these thresholds k\* = 0: nothing is shared, so the MHLM row is the all-digital "
+    st.warning(r"At these thresholds k\* = 0: nothing is shared, so the MHLM row is the all-digital "
                "task-specific model (no drift, std 0). Raise τ on the Mapping page to put layers on analog.",
                icon=":material/info:")
 

@@ -1,6 +1,9 @@
 """Shared fixtures: a private cache directory and one tiny real experiment for the session."""
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,16 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # on a 2-core machine slow everything down by an order of magnitude)
 os.environ.setdefault("MHLM_THREADS", "1")
 os.environ.setdefault("MHLM_WORKERS", "1")
+# never read or write the user's cache/ (the app reopens the last experiment found there)
+os.environ["MHLM_CACHE"] = tempfile.mkdtemp(prefix="mhlm-test-cache-")
+atexit.register(shutil.rmtree, os.environ["MHLM_CACHE"], ignore_errors=True)
 sys.path.insert(0, str(ROOT))
 
 TINY = {"backbone": "mlp", "epochs": 2, "ft_epochs": 1, "repeats": 2, "estimator": "permutation"}
 
 
 @pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("mhlm-cache")
-    os.environ["MHLM_CACHE"] = str(path)
-    return path
+def cache_dir():
+    return Path(os.environ["MHLM_CACHE"])
 
 
 @pytest.fixture(scope="session")

@@ -90,7 +90,8 @@ def test_cli_end_to_end(tiny_experiment, cache_dir, tmp_path):
         assert (out / name).is_file()
     mapping = json.loads((out / "mapping.json").read_text())
     validate_mapping(mapping)
-    assert mapping["summary"]["shared_prefix"] == choose(tiny_experiment["stats"], 0.05, 0.5, 1.0)["k"]
+    from mhlm_core.config import DEFAULT_THRESHOLDS as D
+    assert mapping["summary"]["shared_prefix"] == choose(tiny_experiment["stats"], D["tau"], D["alpha"], D["beta"])["k"]
 
     r = cli("map", out, "--tau", 10, "--out", tmp_path / "all.json", env_cache=cache_dir)
     assert r.returncode == 0, r.stderr
