@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from . import MHLMError, __version__, torch_setup  # noqa: F401
-from .analog.deploy import drift_evaluate
+from .analog.deploy import drift_evaluate, has_analog
 from .baselines import RUNNERS
 from .config import make_config
 from .data import load_dataset
@@ -121,7 +121,7 @@ class Context:
         for name, job, (drift, seconds) in zip(names, self.jobs, results):
             job["drift"] = drift
             self.timings[f"deploy {name}"] = seconds
-            analog = (job["analog_trunk"] and job["k"] > 0) or job["analog_rest"]
+            analog = has_analog(job["k"], job["analog_trunk"], job["analog_rest"])
             self.progress.step(2, f"deployed {name} ({'analog' if analog else 'all digital'})")
         self.jobs = []
 
@@ -141,9 +141,7 @@ def _deploy_job(cfg, k, state_dict, analog_trunk, analog_rest, data=None, thread
             _WORKER_DATA.clear()
             _WORKER_DATA[key] = prepare_data(cfg)[0]
         data = _WORKER_DATA[key]
-    net = build_net(cfg["backbone"], data.input_shape, data.tasks, k=k, seed=cfg["seed"],
-                    weights=cfg["backbone_weights"])
-    net.load_state_dict(state_dict)
+    net = net_from_state(cfg, data, k, state_dict)
     drift = drift_evaluate(net, data, times=tuple(cfg["drift_times"]), repeats=cfg["repeats"], seed=cfg["seed"],
                            analog_trunk=analog_trunk, analog_rest=analog_rest, analog=cfg["analog"])
     return drift, time.perf_counter() - t0
@@ -165,6 +163,14 @@ def data_fingerprint(cfg):
     files = [p] if p.is_file() else sorted(f for pattern in ("*", "*/*") for f in p.glob(pattern)
                                           if f.suffix.lower() in (".json", ".csv", ".txt")) if p.is_dir() else []
     return ";".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
+
+
+def net_from_state(cfg, data, k, state_dict):
+    """A prefix-k network of the configured backbone holding stored (plain tensor) weights."""
+    net = build_net(cfg["backbone"], data.input_shape, data.tasks, k=k, seed=cfg["seed"],
+                    weights=cfg["backbone_weights"])
+    net.load_state_dict(state_dict)
+    return net.eval()
 
 
 def training_device(name):
@@ -302,10 +308,7 @@ def rebuild_deployed(exp, mapping, analog=True):
     k = mapping["summary"]["shared_prefix"]
     cfg = exp["config"]
     data, _ = prepare_data(cfg)
-    net = build_net(cfg["backbone"], data.input_shape, data.tasks, k=k, seed=cfg["seed"],
-                    weights=cfg["backbone_weights"])
-    net.load_state_dict(exp["deployed"][f"mhlm_k{k}"]["state_dict"])
-    net.eval()
+    net = net_from_state(cfg, data, k, exp["deployed"][f"mhlm_k{k}"]["state_dict"])
     if not analog or k == 0:
         return net
     return to_analog(net, analog_trunk=True, analog_rest=False, analog=mapping.get("analog") or cfg["analog"])

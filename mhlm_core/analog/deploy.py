@@ -26,8 +26,9 @@ def to_analog(net, analog_trunk=True, analog_rest=False, analog=None):
     return deployed.eval()
 
 
-def has_analog(net, analog_trunk=True, analog_rest=False):
-    return (analog_trunk and net.k > 0) or analog_rest
+def has_analog(k, analog_trunk=True, analog_rest=False):
+    """Whether a prefix-k model with this placement puts anything on analog tiles."""
+    return (analog_trunk and k > 0) or analog_rest
 
 
 def drift_evaluate(net, data, times=("1d",), repeats=10, seed=0, analog_trunk=True,
@@ -36,7 +37,7 @@ def drift_evaluate(net, data, times=("1d",), repeats=10, seed=0, analog_trunk=Tr
 
     A model with nothing on analog is evaluated once, digitally (no noise, no drift).
     """
-    if not has_analog(net, analog_trunk, analog_rest):
+    if not has_analog(net.k, analog_trunk, analog_rest):
         scores = evaluate(net, data, split)
         return {t: {k: {"mean": v, "std": 0.0, "values": [v]} for k, v in scores.items()} for t in times}
     deployed = to_analog(net, analog_trunk, analog_rest, analog)

@@ -3,8 +3,7 @@ analog deployment after drift (same weights), as plain arrays for the app to dra
 import numpy as np
 import torch
 
-from ..analog.deploy import DRIFT_TIMES, to_analog
-from ..models.multitask import build_net
+from ..analog.deploy import DRIFT_TIMES, has_analog, to_analog
 from ..tasks import kind_of
 from .results import method_runs
 
@@ -28,21 +27,18 @@ def gallery(exp, tau, alpha, beta, method="mhlm", n=6, time="1d", seed=0, data=N
     where each of the last three maps task name -> label id | mask (H, W) | boxes (m, 5 or 6).
     `analog` is None when the method has nothing on analog tiles."""
     from .. import MHLMError
-    from ..pipeline import prepare_data
+    from ..pipeline import net_from_state, prepare_data
     cfg = exp["config"]
     if len(exp["data"]["input_shape"]) != 3:
         raise MHLMError(f"the gallery shows images; {exp['data']['name']} has tabular features")
     if data is None:
         data, _ = prepare_data(cfg)
     run = method_runs(exp, tau, alpha, beta)[method]
-    net = build_net(cfg["backbone"], data.input_shape, data.tasks, k=run["k"], seed=cfg["seed"],
-                    weights=cfg["backbone_weights"])
-    net.load_state_dict(run["state_dict"])
-    net.eval()
+    net = net_from_state(cfg, data, run["k"], run["state_dict"])
     x = torch.from_numpy(data.x["test"][:n])
     digital = _predict(net, x, data)
     analog = None
-    if (run["analog_trunk"] and run["k"] > 0) or run["analog_rest"]:
+    if has_analog(run["k"], run["analog_trunk"], run["analog_rest"]):
         model = to_analog(net, run["analog_trunk"], run["analog_rest"], cfg["analog"])
         torch.manual_seed(seed)
         model.program_analog_weights()
