@@ -73,13 +73,17 @@ def mapping_panel():
 
     m = st.columns(7)
     m[0].metric("Shared prefix k*", f"{k} / {len(names)}")
-    m[1].metric("Shared portion", f"{100 * summ['shared_portion']:.1f} %", help="of backbone parameters")
+    m[1].metric("Shared", f"{100 * summ['shared_portion']:.1f} %",
+                help="shared portion: parameters of the shared layers / all parameters of the deployed model")
     m[2].metric("Analog params", fmt_params(summ["analog_params"]))
     m[3].metric("Digital params", fmt_params(summ["digital_params"]))
     m[4].metric("Analog MACs", f"{summ['analog_mac_pct']:.1f} %")
-    m[5].metric("Param reduction", f"{summ['param_reduction']:.2f}×", help="task-specific total / deployed total")
-    m[6].metric("1-day avg (pred.)", f"{scale * summ['predicted_1day_perf']:.1f} {unit}".strip(),
-                help=", ".join(f"{t}: {scale * v:.1f}" for t, v in summ["predicted_1day_per_task"].items()))
+    m[5].metric("Reduction", f"{summ['param_reduction']:.2f}×",
+                help="parameter reduction: T task-specific models' parameters / deployed model's parameters")
+    nd = 1 if unit == "%" else 3
+    m[6].metric("1-day avg", f"{scale * summ['predicted_1day_perf']:.{nd}f} {unit}".strip(),
+                help="predicted from the candidate deployments: " + ", ".join(
+                    f"{t}: {scale * v:.{nd}f}" for t, v in summ["predicted_1day_per_task"].items()))
 
     st.html(network_html(k, exp["tasks"]))
     st.caption(f"Deployed network, input on the left: the first k* = {k} layers form one shared trunk on analog "

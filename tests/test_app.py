@@ -194,7 +194,7 @@ def test_mapping_slider_follows_core(tiny):
     want = choose(stats, tau1, alpha, beta)
     assert shown_prefix(at) == f"{want['k']} / {len(stats['layers'])}"
     portion = build_mapping(stats, tau1, alpha, beta)["summary"]["shared_portion"]
-    assert next(m.value for m in at.metric if m.label == "Shared portion") == f"{100 * portion:.1f} %"
+    assert next(m.value for m in at.metric if m.label == "Shared") == f"{100 * portion:.1f} %"
 
     got = download_text(at)
     validate_mapping(json.loads(got))
